@@ -1,0 +1,3 @@
+"""txplan: a psychotherapy treatment plan, written once as data, rendered into every document a
+practice needs.
+"""

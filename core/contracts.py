@@ -1,0 +1,166 @@
+"""The objects plugins register, and the rendered document output formats receive.
+
+These are the contracts between the core and its plugins: a plugin builds one of these and passes
+it to the ``register`` callback of the matching hook (see :mod:`txplan.hookspecs`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+try:  # Python 3.11+
+    from importlib.resources.abc import Traversable
+except ImportError:  # pragma: no cover - Python 3.10
+    from importlib.abc import Traversable
+
+#: Ids of instruments, libraries, entries, formats and packs: lower case, digits and hyphens.
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+@dataclass(frozen=True)
+class Section:
+    """One rendered section of a plan: its name (``goals``) and its Markdown text."""
+
+    name: str
+    markdown: str
+
+
+@dataclass(frozen=True)
+class RenderedDocument:
+    """What an output format turns into bytes.
+
+    ``markdown`` is the whole document as Markdown (the sections joined); ``sections`` keeps them
+    apart for formats that treat sections differently. ``context`` is the render context the
+    templates saw (the plan with derived values); ``pack`` is the template pack used, which carries
+    the pack's folder (for a ``reference.docx``) and its labels.
+    """
+
+    title: str
+    sections: tuple[Section, ...]
+    context: Mapping[str, Any]
+    pack: Any
+
+    @property
+    def markdown(self) -> str:
+        """The sections joined by blank lines, ending in one newline."""
+        return "\n\n".join(s.markdown.strip("\n") for s in self.sections) + "\n"
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    """An output format: ``render(document) -> bytes`` plus how the file is named and typed."""
+
+    name: str
+    extension: str
+    media_type: str
+    render: Callable[[RenderedDocument], bytes]
+    description: str = ""
+    aliases: tuple[str, ...] = ()
+
+    def problems(self) -> list[str]:
+        """What is wrong with this registration (empty when it is well formed)."""
+        out = []
+        for value in (self.name, *self.aliases):
+            if not isinstance(value, str) or not ID_PATTERN.match(value):
+                out.append(f"format name {value!r} must be lower case letters, digits and hyphens")
+        if not isinstance(self.extension, str) or not re.match(r"^[a-z0-9]+$", self.extension):
+            out.append(f"extension {self.extension!r} must be lower case letters and digits, no dot")
+        if not callable(self.render):
+            out.append("render must be callable")
+        return out
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """A standardised assessment instrument.
+
+    ``schema`` is the JSON Schema fragment an assessment with ``instrument: <id>`` must satisfy
+    (besides the common ``instrument`` and ``date`` fields); ``score`` is a pure function from the
+    assessment mapping to its scores. ``codes`` maps code systems to codes (``{"LOINC": "44261-6"}``).
+    """
+
+    id: str
+    name: str
+    citation: str
+    licence: str
+    schema: Mapping[str, Any]
+    score: Callable[[Mapping[str, Any]], Mapping[str, Any]]
+    codes: Mapping[str, str] = field(default_factory=dict)
+    interpretation: str = ""
+
+    def problems(self) -> list[str]:
+        """What is wrong with this registration (empty when it is well formed)."""
+        out = []
+        if not isinstance(self.id, str) or not ID_PATTERN.match(self.id) or self.id == "custom":
+            out.append(f"instrument id {self.id!r} must be lower case letters, digits and hyphens, not 'custom'")
+        if not isinstance(self.schema, Mapping) or self.schema.get("type", "object") != "object":
+            out.append("schema must be a JSON Schema object fragment")
+        if not callable(self.score):
+            out.append("score must be callable")
+        for attribute in ("name", "citation", "licence"):
+            if not isinstance(getattr(self, attribute), str) or not getattr(self, attribute).strip():
+                out.append(f"{attribute} must be a non-empty string")
+        return out
+
+
+@dataclass(frozen=True)
+class InterventionEntry:
+    """One entry of an intervention library, in the project's (or the practice's) own words."""
+
+    id: str
+    name: str
+    description: str
+    rationale: str = ""
+    frequency: str = ""
+    citation: str = ""
+    suits: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class InterventionLibrary:
+    """A namespace of intervention entries (``cbt``); plans refer to ``<namespace>.<entry id>``."""
+
+    namespace: str
+    name: str
+    entries: Sequence[InterventionEntry]
+    description: str = ""
+
+    def qualified_ids(self) -> list[str]:
+        """The ids plans use to refer to this library's entries."""
+        return [f"{self.namespace}.{entry.id}" for entry in self.entries]
+
+    def problems(self) -> list[str]:
+        """What is wrong with this registration (empty when it is well formed)."""
+        out = []
+        if not isinstance(self.namespace, str) or not ID_PATTERN.match(self.namespace):
+            out.append(f"library namespace {self.namespace!r} must be lower case letters, digits and hyphens")
+        seen: set[str] = set()
+        for entry in self.entries:
+            if not isinstance(entry, InterventionEntry):
+                out.append(f"entry {entry!r} is not an InterventionEntry")
+                continue
+            if not ID_PATTERN.match(entry.id):
+                out.append(f"entry id {entry.id!r} must be lower case letters, digits and hyphens")
+            if entry.id in seen:
+                out.append(f"entry id {entry.id!r} appears twice")
+            seen.add(entry.id)
+        return out
+
+
+@dataclass(frozen=True)
+class PackSource:
+    """An installed template pack: its name and the folder holding ``pack.yaml``."""
+
+    name: str
+    root: Path | Traversable
+    description: str = ""
+
+    def problems(self) -> list[str]:
+        """What is wrong with this registration (empty when it is well formed)."""
+        if not isinstance(self.name, str) or not ID_PATTERN.match(self.name):
+            return [f"pack name {self.name!r} must be lower case letters, digits and hyphens"]
+        return []

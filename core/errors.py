@@ -1,0 +1,90 @@
+"""The one exception hierarchy of txplan.
+
+Every error the user can cause is a :class:`TxplanError` subclass carrying an exit code; the CLI
+turns them into messages in one place (:func:`txplan.cli.main`). Messages never quote free plan
+text: they are built from file names, line numbers, field paths and the expectation that failed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Exit codes, as documented in DESIGN.md "Errors and exit codes".
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_BAD_PACK_OR_PLUGIN = 3
+EXIT_CANNOT_WRITE = 4
+EXIT_INTERNAL = 70
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One located problem in an input file, printed compiler-style.
+
+    ``line`` is 1-based, or ``None`` when the problem concerns the file as a whole; ``path`` is the
+    dotted field path (``goals[0].objectives[1].target_date``) or ``""``.
+    """
+
+    file: str
+    line: int | None
+    path: str = ""
+    message: str = field(default="", compare=False)
+    severity: str = field(default="error", compare=False)
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        prefix = "" if self.severity == "error" else f"{self.severity}: "
+        subject = f"{self.path}: " if self.path else ""
+        return f"{where}: {prefix}{subject}{self.message}"
+
+
+class TxplanError(Exception):
+    """Base class of every error txplan reports to its user."""
+
+    exit_code = EXIT_INTERNAL
+
+    def __init__(self, message: str = "", problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems: list[Problem] = sorted(problems or [], key=_line_order)
+
+    def lines(self) -> list[str]:
+        """The lines the CLI prints for this error: the message, then one line per problem."""
+        out = [self.message] if self.message else []
+        out.extend(str(p) for p in self.problems)
+        return out
+
+
+def _line_order(problem: Problem) -> tuple[str, int, str]:
+    return (problem.file, problem.line or 0, problem.path)
+
+
+class UsageError(TxplanError):
+    """The command was called with options that cannot work (an unknown format name, say)."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class PlanError(TxplanError):
+    """A plan file cannot be read, parsed or validated; ``problems`` lists every problem found."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class PackError(TxplanError):
+    """A template pack is missing, malformed, or its templates fail."""
+
+    exit_code = EXIT_BAD_PACK_OR_PLUGIN
+
+
+class PluginError(TxplanError):
+    """A plugin failed to load, registered something invalid, or raised while it was used."""
+
+    exit_code = EXIT_BAD_PACK_OR_PLUGIN
+
+
+class OutputError(TxplanError):
+    """An output file cannot be written (folder missing or read-only, file locked, disk full)."""
+
+    exit_code = EXIT_CANNOT_WRITE

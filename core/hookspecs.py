@@ -1,0 +1,68 @@
+"""Every hook a txplan plugin can implement.
+
+Plugins implement these with :data:`txplan.hookimpl`. Each hook hands the plugin a ``register``
+callback (the style of simonw/llm): the plugin calls it once per object it provides, and the core
+checks each object and refuses a duplicate id, naming both plugins. Hooks are called once per
+process, when the plugin host is built; nothing here is called per plan.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+PROJECT_NAME = "txplan"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+
+
+@hookspec
+def register_instruments(register):  # type: ignore[no-untyped-def]
+    """Register assessment instruments (ECR-R, PHQ-9, ...).
+
+    Called once when the plugin host is built.
+
+    :param register: call ``register(instrument)`` with a :class:`txplan.contracts.Instrument`
+        for each instrument the plugin provides. Its JSON Schema fragment becomes part of the
+        effective plan schema for assessments whose ``instrument`` is its id.
+    :return: nothing; return values are ignored.
+    """
+
+
+@hookspec
+def register_intervention_libraries(register):  # type: ignore[no-untyped-def]
+    """Register intervention libraries (``cbt``, ``mindfulness``, ``attachment-based``, ...).
+
+    Called once when the plugin host is built.
+
+    :param register: call ``register(library)`` with a
+        :class:`txplan.contracts.InterventionLibrary` for each library. Its entry ids, qualified
+        by the library's namespace (``cbt.cognitive-restructuring``), become the values an
+        intervention's ``library`` field may take.
+    :return: nothing; return values are ignored.
+    """
+
+
+@hookspec
+def register_output_formats(register):  # type: ignore[no-untyped-def]
+    """Register output formats (``markdown``, ``docx``, ...).
+
+    Called once when the plugin host is built.
+
+    :param register: call ``register(output_format)`` with a
+        :class:`txplan.contracts.OutputFormat`: a short stable name, aliases, the file extension,
+        the media type and a function from the rendered document to bytes.
+    :return: nothing; return values are ignored.
+    """
+
+
+@hookspec
+def register_template_packs(register):  # type: ignore[no-untyped-def]
+    """Register installed template packs by name.
+
+    Called once when the plugin host is built.
+
+    :param register: call ``register(pack_source)`` with a :class:`txplan.contracts.PackSource`
+        naming the pack and the folder (a path or an ``importlib.resources`` traversable) that
+        holds its ``pack.yaml`` and ``templates/``.
+    :return: nothing; return values are ignored.
+    """

@@ -1,0 +1,310 @@
+"""The ``txplan`` command line. Errors become messages and exit codes here, and only here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from importlib import metadata, resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, OutputError, PlanError, TxplanError, UsageError
+
+if TYPE_CHECKING:
+    from .contracts import OutputFormat
+    from .pipeline import Engine
+
+DEFAULT_FORMAT = "markdown"
+EXAMPLE_PLAN = "attachment-plan.yaml"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``txplan`` with ``argv`` (default: the process arguments); return the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help(sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        return int(args.command(args))
+    except TxplanError as exc:
+        if exc.message:
+            print(f"txplan: error: {exc.message}", file=sys.stderr)
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        if args.debug and exc.__cause__ is not None:
+            traceback.print_exception(exc.__cause__)
+        return exc.exit_code
+    except BrokenPipeError:
+        # The reader went away (`txplan schema | head`): not an error of ours.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silences the flush at exit
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("txplan: interrupted; no output was written for the plan in progress", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the one place an unexpected error is reported
+        if args.debug:
+            traceback.print_exc()
+        else:
+            frame = _own_frame(exc)
+            print(
+                f"txplan: internal error: {type(exc).__name__}{frame}. Please report it; run with --debug for details.",
+                file=sys.stderr,
+            )
+        return EXIT_INTERNAL
+
+
+def _own_frame(exc: BaseException) -> str:
+    """Where in txplan's own code the error happened (no values, no locals: no plan content)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "txplan" in f.filename]
+    if not frames:
+        return ""
+    last = frames[-1]
+    return f" in {Path(last.filename).name}:{last.lineno}"
+
+
+# -- the commands ---------------------------------------------------------------------------------
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """Render each plan into each requested format."""
+    engine = _engine(args)
+    formats = _formats(engine, args.format)
+    targets = _targets([Path(p) for p in args.plans], formats, args.output)
+    failed = 0
+    made_folder = False
+    for plan_path, outputs in targets:
+        try:
+            plan = engine.load(plan_path)
+            _print_warnings(engine, plan)
+            document = engine.render_document(plan)
+            rendered = [(path, engine.render_with(fmt, document)) for fmt, path in outputs]
+        except PlanError as exc:
+            failed += 1
+            for line in exc.lines():
+                print(line, file=sys.stderr)
+            print(f"txplan: {plan_path}: not rendered ({_count(len(exc.problems), 'problem')})", file=sys.stderr)
+            continue
+        if not made_folder:
+            from .output import ensure_folder
+
+            for folder in {path.parent for _, outs in targets for _, path in outs}:
+                ensure_folder(folder)
+            made_folder = True
+        from .output import write_outputs
+
+        write_outputs(rendered)
+        for path, _ in rendered:
+            print(f"wrote {path}")
+    if failed:
+        print(f"txplan: {failed} of {len(targets)} plans could not be rendered", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate each plan and report every problem."""
+    engine = _engine(args)
+    bad = 0
+    for name in args.plans:
+        try:
+            plan = engine.load(name)
+        except PlanError as exc:
+            bad += 1
+            for line in exc.lines():
+                print(line, file=sys.stderr)
+            continue
+        problems = engine.validate(plan)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        errors = sum(p.severity == "error" for p in problems)
+        warnings = len(problems) - errors
+        if errors:
+            bad += 1
+            print(f"{name}: invalid ({_count(errors, 'error')}, {_count(warnings, 'warning')})", file=sys.stderr)
+        else:
+            print(f"{name}: valid ({_count(warnings, 'warning')})")
+    return EXIT_BAD_INPUT if bad else EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Print the effective JSON Schema (core + plugins + pack)."""
+    engine = _engine(args)
+    json.dump(engine.schema, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return EXIT_OK
+
+
+def cmd_plugins(args: argparse.Namespace) -> int:
+    """List loaded plugins with their versions and what they register."""
+    from .plugin_host import PluginHost
+
+    host = PluginHost(load_entrypoints=not args.no_plugins)
+    _print_plugin_problems(host.problems)
+    plugins = host.plugins()
+    if args.json:
+        payload = [
+            {"name": p.name, "distribution": p.distribution, "version": p.version, "builtin": p.builtin, "registers": p.registered}
+            for p in plugins
+        ]
+        json.dump(payload, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    for p in plugins:
+        kind = "built-in" if p.builtin else "plugin"
+        print(f"{p.name} ({p.distribution} {p.version}, {kind})")
+        for what, ids in p.registered.items():
+            print(f"    {what}: {', '.join(ids)}")
+    return EXIT_OK
+
+
+def cmd_example(args: argparse.Namespace) -> int:
+    """Write the bundled example plan to a file (never over an existing one) or to stdout."""
+    content = resources.files("txplan.examples").joinpath(EXAMPLE_PLAN).read_bytes()
+    if args.output is None:
+        sys.stdout.write(content.decode("utf-8"))
+        return EXIT_OK
+    target = Path(args.output)
+    if target.is_dir():
+        target = target / EXAMPLE_PLAN
+    if target.exists() and not args.force:
+        raise OutputError(f"{target} already exists; choose another name or pass --force to replace it")
+    from .output import write_outputs
+
+    write_outputs([(target, content)])
+    print(f"wrote {target}")
+    return EXIT_OK
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _engine(args: argparse.Namespace) -> Engine:
+    from .pipeline import Engine
+    from .plugin_host import PluginHost
+
+    host = PluginHost(load_entrypoints=not args.no_plugins)
+    _print_plugin_problems(host.problems)
+    return Engine(getattr(args, "pack", None), host=host)
+
+
+def _print_plugin_problems(problems: list[str]) -> None:
+    for problem in problems:
+        print(f"txplan: warning: {problem}", file=sys.stderr)
+
+
+def _print_warnings(engine: Engine, plan: Any) -> None:
+    for problem in engine.validate(plan):
+        if problem.severity != "error":
+            print(problem, file=sys.stderr)
+
+
+def _formats(engine: Engine, spec: str) -> list[OutputFormat]:
+    formats: list[OutputFormat] = []
+    for name in (n.strip() for n in spec.split(",")):
+        if not name:
+            raise UsageError(f"empty format name in '{spec}'")
+        fmt = engine.output_format(name)
+        if fmt not in formats:
+            formats.append(fmt)
+    return formats
+
+
+def _targets(plans: list[Path], formats: list[OutputFormat], output: str | None) -> list[tuple[Path, list[tuple[OutputFormat, Path]]]]:
+    """Where each plan's outputs go: ``-o`` is a file for one plan in one format (unless it
+    names a folder), a folder otherwise; by default the current folder."""
+    single_file = (
+        output is not None
+        and len(plans) == 1
+        and len(formats) == 1
+        and not output.endswith(("/", "\\"))
+        and not Path(output).is_dir()
+    )
+    folder = Path(output) if output is not None and not single_file else Path(".")
+    targets = []
+    for plan in plans:
+        if single_file:
+            targets.append((plan, [(formats[0], Path(output))]))  # type: ignore[arg-type]
+        else:
+            targets.append((plan, [(fmt, folder / f"{plan.stem}.{fmt.extension}") for fmt in formats]))
+    inputs = {_identity(p): p for p in plans}
+    seen: dict[Any, Path] = {}
+    for plan, outs in targets:
+        for _, path in outs:
+            key = _identity(path)
+            if key in inputs:
+                raise UsageError(f"output {path} is the input plan {inputs[key]}; txplan never overwrites a plan")
+            if key in seen:
+                raise UsageError(f"plans {seen[key]} and {plan} would both be written to {path}; render them into different folders")
+            seen[key] = plan
+    return targets
+
+
+def _identity(path: Path) -> Any:
+    try:
+        stat = path.stat()
+        return (stat.st_dev, stat.st_ino)
+    except OSError:
+        return str(path.resolve())
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _version() -> str:
+    try:
+        return metadata.version("txplan")
+    except metadata.PackageNotFoundError:  # pragma: no cover
+        return "unknown"
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks for errors")
+    common.add_argument(
+        "--no-plugins", action="store_true", default=argparse.SUPPRESS, help="load only built-in plugins, no third-party ones"
+    )
+    parser = argparse.ArgumentParser(
+        prog="txplan",
+        description="Turn a psychotherapy treatment plan, written once as YAML or JSON, into the documents a practice needs.",
+        epilog="Exit codes: 0 success, 1 check found problems, 2 bad plan input, 3 bad template pack or plugin, 4 cannot write output, 70 internal error.",
+        parents=[common],
+    )
+    parser.set_defaults(debug=False, no_plugins=False)
+    parser.add_argument("--version", action="version", version=f"txplan {_version()}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    render = commands.add_parser("render", parents=[common], help="render plans into documents", description="Render plans into documents.")
+    render.add_argument("plans", nargs="+", metavar="PLAN", help="plan files (.yaml, .yml or .json)")
+    render.add_argument("-f", "--format", default=DEFAULT_FORMAT, metavar="FORMAT[,FORMAT]", help=f"output formats (default: {DEFAULT_FORMAT}); see 'txplan plugins'")
+    render.add_argument("-o", "--output", metavar="PATH", help="output file (one plan, one format) or folder (created if missing); default: the current folder")
+    render.add_argument("--pack", metavar="NAME|DIR", help="template pack: an installed pack's name or a pack folder (default: default)")
+    render.set_defaults(command=cmd_render)
+
+    validate = commands.add_parser("validate", parents=[common], help="check plans and list every problem", description="Check plans against the effective schema and list every problem.")
+    validate.add_argument("plans", nargs="+", metavar="PLAN")
+    validate.add_argument("--pack", metavar="NAME|DIR", help="also apply this pack's requirements")
+    validate.set_defaults(command=cmd_validate)
+
+    schema = commands.add_parser("schema", parents=[common], help="print the effective JSON Schema", description="Print the effective JSON Schema for plans (core, plugins and pack).")
+    schema.add_argument("--pack", metavar="NAME|DIR", help="include this pack's requirements")
+    schema.set_defaults(command=cmd_schema)
+
+    plugins = commands.add_parser("plugins", parents=[common], help="list loaded plugins", description="List loaded plugins, their versions and what they register.")
+    plugins.add_argument("--json", action="store_true", help="print JSON")
+    plugins.set_defaults(command=cmd_plugins)
+
+    example = commands.add_parser("example", parents=[common], help="write the bundled example plan", description="Write the bundled example plan, to start a plan of your own from it.")
+    example.add_argument("-o", "--output", metavar="FILE", help="file to write (default: standard output); never replaces an existing file")
+    example.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    example.set_defaults(command=cmd_example)
+    return parser
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

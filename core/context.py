@@ -1,0 +1,75 @@
+"""Build the render context templates see: the plan with every optional field present, plus
+values derived once in Python so that templates stay simple (display names of library
+interventions and instruments, the interventions serving each goal, the issues each goal
+addresses)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from .contracts import Instrument, InterventionLibrary
+
+
+def build_context(
+    data: Mapping[str, Any],
+    schema: Mapping[str, Any],
+    labels: Mapping[str, Any],
+    instruments: Mapping[str, Instrument],
+    libraries: Mapping[str, InterventionLibrary],
+) -> dict[str, Any]:
+    """The context for a valid plan: ``plan`` (the data, completed and with derived values),
+    ``labels`` (the pack's headings) and ``title``."""
+    plan = complete(copy.deepcopy(dict(data)), schema, schema)
+    entries = {f"{lib.namespace}.{entry.id}": entry for lib in libraries.values() for entry in lib.entries}
+    for intervention in plan["interventions"]:
+        entry = entries.get(intervention.get("library") or "")
+        intervention["display_name"] = intervention.get("name") or (entry.name if entry else intervention.get("library"))
+        intervention["display_description"] = intervention.get("description") or (entry.description if entry else None)
+    for assessment in plan["assessments"]:
+        instrument = instruments.get(assessment.get("instrument"))
+        assessment["display_name"] = assessment.get("name") or (instrument.name if instrument else assessment["instrument"])
+        assessment["display_result"] = assessment.get("result") or (_score_summary(instrument, assessment) if instrument else None)
+    issues = {issue["id"]: issue for issue in plan["presenting_issues"] if issue.get("id")}
+    for goal in plan["goals"]:
+        goal["served_by"] = [i for i in plan["interventions"] if goal["id"] in (i.get("goals") or [])]
+        goal["addressed_issues"] = [issues[ref] for ref in goal.get("addresses") or [] if ref in issues]
+    return {"plan": plan, "labels": labels, "title": labels.get("title", "Treatment plan")}
+
+
+def _score_summary(instrument: Instrument, assessment: Mapping[str, Any]) -> str:
+    scores = instrument.score(assessment)
+    return "; ".join(f"{name}: {value}" for name, value in scores.items() if not isinstance(value, (dict, list)))
+
+
+def complete(value: Any, schema: Mapping[str, Any], root: Mapping[str, Any]) -> Any:
+    """Fill in the optional fields ``value`` leaves out, as the schema declares them: a missing
+    list becomes ``[]``, a missing block whose fields are all optional becomes that block with
+    its fields empty, anything else missing becomes ``None``. Templates can then write
+    ``{% if plan.therapy.frequency %}`` without tripping ``StrictUndefined``, which still
+    catches misspelled names."""
+    schema = _resolve(schema, root)
+    if isinstance(value, dict) and "properties" in schema:
+        for name, sub in schema["properties"].items():
+            sub = _resolve(sub, root)
+            if name in value:
+                value[name] = complete(value[name], sub, root)
+            elif name.startswith("$"):
+                continue
+            elif sub.get("type") == "array":
+                value[name] = []
+            elif sub.get("type") == "object" and not sub.get("required") and "properties" in sub:
+                value[name] = complete({}, sub, root)
+            else:
+                value[name] = None
+    elif isinstance(value, list) and isinstance(schema.get("items"), Mapping):
+        return [complete(item, schema["items"], root) for item in value]
+    return value
+
+
+def _resolve(schema: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any]:
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        return root["$defs"][ref.split("/")[-1]]
+    return schema

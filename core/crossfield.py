@@ -1,0 +1,118 @@
+"""Rules across fields that a JSON Schema cannot express: ids that must exist or be unique, and
+dates that must come in order. Written defensively, since they also run on plans with schema
+errors (so that every problem is reported at once)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from .errors import Problem
+from .fieldpath import PathTuple
+from .loader import Plan
+
+
+def problems(plan: Plan) -> list[Problem]:
+    """Every cross-field problem in ``plan`` (errors and warnings)."""
+    data = plan.data
+    out: list[Problem] = []
+    goal_ids = _unique_ids(plan, "goals", _items(data, "goals"), out)
+    objective_ids = _unique_ids(
+        plan,
+        "objective",
+        ((path, objective) for gpath, goal in _items(data, "goals") for path, objective in _items(goal, "objectives", gpath)),
+        out,
+    )
+    issue_ids = _unique_ids(plan, "presenting issue", _items(data, "presenting_issues"), out)
+    _unique_ids(plan, "intervention", _items(data, "interventions"), out)
+
+    served: set[str] = set()
+    for path, intervention in _items(data, "interventions"):
+        served.update(_references(plan, intervention, "goals", path, goal_ids, "goal", out))
+        _references(plan, intervention, "objectives", path, objective_ids, "objective", out)
+    for path, goal in _items(data, "goals"):
+        _references(plan, goal, "addresses", path, issue_ids, "presenting issue", out)
+        if isinstance(goal.get("id"), str) and goal["id"] not in served and _items(data, "interventions"):
+            out.append(plan.problem((*path, "id"), f"goal '{goal['id']}' is not served by any intervention; list it in an intervention's goals", "warning"))
+
+    _dates(plan, out)
+    primaries = [path for path, diagnosis in _items(data, "diagnoses") if diagnosis.get("primary") is True]
+    for path in primaries[1:]:
+        out.append(plan.problem((*path, "primary"), "only one diagnosis can be primary"))
+    return out
+
+
+def _items(container: Any, key: str, base: PathTuple = ()) -> list[tuple[PathTuple, dict[str, Any]]]:
+    values = container.get(key) if isinstance(container, dict) else None
+    if not isinstance(values, list):
+        return []
+    return [((*base, key, i), item) for i, item in enumerate(values) if isinstance(item, dict)]
+
+
+def _unique_ids(plan: Plan, kind: str, items: Any, out: list[Problem]) -> set[str]:
+    kind = {"goals": "goal"}.get(kind, kind)
+    seen: dict[str, int | None] = {}
+    for path, item in items:
+        ident = item.get("id")
+        if not isinstance(ident, str):
+            continue
+        if ident in seen:
+            out.append(plan.problem((*path, "id"), f"{kind} id '{ident}' is used twice (first on line {seen[ident]})"))
+        else:
+            seen[ident] = plan.line_of((*path, "id"))
+    return set(seen)
+
+
+def _references(plan: Plan, item: dict[str, Any], key: str, path: PathTuple, known: set[str], kind: str, out: list[Problem]) -> set[str]:
+    refs = item.get(key)
+    if not isinstance(refs, list):
+        return set()
+    listed = ", ".join(sorted(known)) or "none"
+    for index, ref in enumerate(refs):
+        if isinstance(ref, str) and ref not in known:
+            out.append(plan.problem((*path, key, index), f"{kind} '{ref}' is not defined in this plan (defined: {listed})"))
+    return {r for r in refs if isinstance(r, str)}
+
+
+def _date(value: Any) -> dt.date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.date.fromisoformat(value) if len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+def _dated(data: dict[str, Any]) -> Iterator[tuple[PathTuple, dt.date, str]]:
+    """Dates that must not fall before the plan's start, with what each one is."""
+    plan_block = data.get("plan") if isinstance(data.get("plan"), dict) else {}
+    end = _date(plan_block.get("end_date"))
+    if end:
+        yield ("plan", "end_date"), end, "end date"
+    for gpath, goal in _items(data, "goals"):
+        for opath, objective in _items(goal, "objectives", gpath):
+            target = _date(objective.get("target_date"))
+            if target:
+                yield (*opath, "target_date"), target, "target date"
+    reviews = data.get("review_dates")
+    if isinstance(reviews, list):
+        for index, value in enumerate(reviews):
+            review = _date(value)
+            if review:
+                yield ("review_dates", index), review, "review date"
+
+
+def _dates(plan: Plan, out: list[Problem]) -> None:
+    data = plan.data
+    plan_block = data.get("plan") if isinstance(data.get("plan"), dict) else {}
+    start = _date(plan_block.get("start_date"))
+    if start is None:
+        return
+    for path, value, what in _dated(data):
+        if value < start:
+            out.append(plan.problem(path, f"{what} {value.isoformat()} is before the plan's start date {start.isoformat()}"))
+    client = data.get("client") if isinstance(data.get("client"), dict) else {}
+    born = _date(client.get("date_of_birth"))
+    if born and born > start:
+        out.append(plan.problem(("client", "date_of_birth"), f"date of birth {born.isoformat()} is after the plan's start date"))

@@ -1,0 +1,106 @@
+"""Write outputs so that nothing is ever half-written or readable by others.
+
+Each file is written to a temporary file in its destination folder (created 0600 by
+``mkstemp``), flushed to disk, then renamed over the destination (reference/security.md §7.1).
+A set of outputs for one plan is all-or-nothing: every file is written to its temporary name
+first and renamed only when all of them were written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import OutputError
+
+TEMP_PREFIX = ".txplan-"
+TEMP_SUFFIX = ".part"
+FILE_MODE = 0o600
+
+
+def write_outputs(outputs: Sequence[tuple[Path, bytes]]) -> None:
+    """Write every ``(path, content)`` atomically with mode 0600, or none of them.
+
+    Raises :class:`OutputError` (exit 4) with a message naming the file and the reason.
+    """
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, content in outputs:
+            staged.append((_stage(path, content), path))
+        for temp, path in staged:
+            try:
+                os.replace(temp, path)
+            except OSError as exc:
+                raise OutputError(f"cannot write {path}: {_reason(exc, path)}") from None
+        for folder in {path.parent for _, path in staged}:
+            _fsync_folder(folder)
+    finally:
+        for temp, _ in staged:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)
+
+
+def _stage(path: Path, content: bytes) -> str:
+    folder = path.parent
+    if path.is_dir():
+        raise OutputError(f"cannot write {path}: it is a folder")
+    try:
+        fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {_reason(exc, folder)}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, FILE_MODE)
+    except BaseException as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write {path}: {_reason(exc, path)}") from None
+        raise
+    return temp
+
+
+def _fsync_folder(folder: Path) -> None:
+    if not hasattr(os, "O_DIRECTORY"):
+        return  # pragma: no cover - Windows has no directory fsync
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _reason(exc: OSError, path: Path) -> str:
+    if exc.errno == errno.ENOENT:
+        return "the folder does not exist"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        if os.name == "nt":  # pragma: no cover - Word holds the file open on Windows
+            return "permission denied (is it open in another program? close it and try again)"
+        return "permission denied (the folder is read-only or not yours)"
+    if exc.errno == errno.ENOSPC:
+        return "the disk is full"
+    if exc.errno == errno.EROFS:
+        return "the file system is read-only"
+    if exc.errno == errno.EISDIR:
+        return "it is a folder"
+    return exc.strerror or type(exc).__name__
+
+
+def ensure_folder(folder: Path) -> None:
+    """Create ``folder`` (and its parents) if missing; :class:`OutputError` if it cannot be."""
+    if folder.is_dir():
+        return
+    if folder.exists():
+        raise OutputError(f"cannot write into {folder}: it is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create folder {folder}: {_reason(exc, folder)}") from None

@@ -1,0 +1,150 @@
+"""Template packs: find one by name or folder, read its ``pack.yaml``, and layer it on the pack
+it extends (practice pack -> the pack it extends -> default)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from .errors import PackError, PlanError, Problem
+from .loader import load_plan_file
+
+DEFAULT_PACK = "default"
+MAX_EXTENDS_DEPTH = 8
+
+
+@dataclass
+class TemplatePack:
+    """A loaded template pack and the chain of packs it extends.
+
+    ``origin`` says where it came from (``built-in``, ``folder ...``, ``plugin '...'``).
+    """
+
+    name: str
+    root: Path
+    origin: str
+    manifest: dict[str, Any]
+    parent: TemplatePack | None = None
+    _labels: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def chain(self) -> list[TemplatePack]:
+        """This pack, then the pack it extends, and so on to the default pack."""
+        packs, pack = [], self
+        while pack is not None:
+            packs.append(pack)
+            pack = pack.parent
+        return packs
+
+    @cached_property
+    def sections(self) -> list[str]:
+        """Section names in document order (this pack's, or the nearest ancestor's)."""
+        return next(list(p.manifest["sections"]) for p in self.chain() if "sections" in p.manifest)
+
+    @cached_property
+    def labels(self) -> dict[str, Any]:
+        """Labels merged along the chain; the most specific pack wins, group by group."""
+        merged: dict[str, Any] = {}
+        for pack in reversed(self.chain()):
+            for key, value in pack.manifest.get("labels", {}).items():
+                if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+                    merged[key] = {**merged[key], **value}
+                else:
+                    merged[key] = value
+        return merged
+
+    @cached_property
+    def requires(self) -> dict[str, Any] | None:
+        """The plan-schema overlays of every pack in the chain, combined, or ``None``."""
+        overlays = [p.manifest["requires"] for p in self.chain() if p.manifest.get("requires")]
+        if not overlays:
+            return None
+        return overlays[0] if len(overlays) == 1 else {"allOf": overlays}
+
+    def template_roots(self) -> list[tuple[str, Path]]:
+        """(pack name, folder) for each pack in the chain, most specific first."""
+        return [(p.name, p.root) for p in self.chain()]
+
+    def find_file(self, name: str) -> Path | None:
+        """The first pack in the chain that has file ``name`` (e.g. ``reference.docx``)."""
+        for pack in self.chain():
+            candidate = pack.root / name
+            if candidate.is_file():
+                return candidate
+        return None
+
+
+def resolve_pack(spec: str | None, registered: Mapping[str, Any]) -> TemplatePack:
+    """The pack ``spec`` names: a registered pack's name, or a folder holding ``pack.yaml``.
+    ``None`` means the default pack. Raises :class:`PackError` (exit 3) when it cannot be used."""
+    return _load(spec or DEFAULT_PACK, registered, seen=())
+
+
+def _load(spec: str, registered: Mapping[str, Any], seen: tuple[str, ...]) -> TemplatePack:
+    if len(seen) > MAX_EXTENDS_DEPTH:
+        raise PackError(f"template pack '{seen[0]}' extends more than {MAX_EXTENDS_DEPTH} packs deep")
+    if spec in registered:
+        source = registered[spec]
+        root, origin = Path(str(source.root)), "built-in" if spec == DEFAULT_PACK else "installed plugin"
+    elif _looks_like_path(spec):
+        root, origin = Path(spec), f"folder {spec}"
+        if not root.is_dir():
+            raise PackError(f"template pack folder '{spec}' does not exist")
+    else:
+        available = ", ".join(sorted(registered)) or "none"
+        raise PackError(f"no template pack named '{spec}' (available: {available}; or give a pack folder)")
+    manifest_path = root / "pack.yaml"
+    if not manifest_path.is_file():
+        raise PackError(f"template pack '{spec}' has no pack.yaml ({manifest_path})")
+    manifest = _read_manifest(manifest_path)
+    name = manifest["name"]
+    if name in seen:
+        raise PackError(f"template pack '{name}' extends itself (through {' -> '.join(seen)})")
+    if spec in registered and name != spec:
+        raise PackError(f"{manifest_path}: name '{name}' differs from the name '{spec}' it is registered under")
+    default_parent = None if name == DEFAULT_PACK else DEFAULT_PACK
+    parent_name = manifest.get("extends", default_parent)
+    parent = _load(parent_name, registered, (*seen, name)) if parent_name else None
+    if parent is None and "sections" not in manifest:
+        raise PackError(f"{manifest_path}: a pack that extends no other pack must list its sections")
+    return TemplatePack(name, root, origin, manifest, parent)
+
+
+def _looks_like_path(spec: str) -> bool:
+    return "/" in spec or "\\" in spec or spec.startswith(".") or Path(spec).is_dir()
+
+
+def _read_manifest(path: Path) -> dict[str, Any]:
+    try:
+        loaded = load_plan_file(path)
+    except PlanError as exc:
+        raise PackError(problems=exc.problems) from None
+    problems = [
+        loaded.problem(tuple(error.absolute_path), _manifest_message(error))
+        for error in _manifest_validator().iter_errors(loaded.data)
+    ]
+    if problems:
+        raise PackError(f"template pack manifest {path} is not valid:", problems)
+    return loaded.data
+
+
+def _manifest_message(error: jsonschema.ValidationError) -> str:
+    # pack.yaml holds no health information, so jsonschema's own message is safe to show here.
+    return error.message
+
+
+@lru_cache(maxsize=1)
+def _manifest_validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads(resources.files("txplan.schemas").joinpath("pack.schema.json").read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def problem_in_template(pack: TemplatePack, template: str, line: int | None, message: str) -> Problem:
+    """A problem located in one of ``pack``'s templates, for template errors at render time."""
+    return Problem(f"pack '{pack.name}' template {template}", line, "", message)

@@ -1,0 +1,143 @@
+"""The pipeline: load -> validate -> build context -> render sections -> output format -> bytes.
+
+An :class:`Engine` builds everything expensive once (plugin host, template pack, effective schema
+and validator, compiled templates) and reuses it for every plan, so rendering many plans is a loop
+over the same objects.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SecurityError
+
+from .context import build_context
+from .contracts import OutputFormat, RenderedDocument, Section
+from .errors import PackError, PlanError, PluginError, Problem, UsageError
+from .loader import Plan, load_plan_file, plan_from_data
+from .packs import TemplatePack, problem_in_template, resolve_pack
+from .plugin_host import PluginHost
+from .schema import compose_schema
+from .templating import PackTemplateError, make_environment
+from .validation import PlanValidator
+
+#: Rendered Markdown larger than this is refused: a pack's loop gone wrong, not a treatment plan.
+MAX_RENDERED_CHARS = 5_000_000
+
+
+class Engine:
+    """Everything needed to turn plans into documents with one template pack."""
+
+    def __init__(self, pack: str | None = None, *, host: PluginHost | None = None) -> None:
+        """Load plugins (unless ``host`` is given), resolve ``pack`` (a name or a folder;
+        the default pack when ``None``), compose the effective schema and compile every section
+        template. Raises :class:`PackError` if the pack or its templates are broken."""
+        self.host = host if host is not None else PluginHost()
+        self.pack: TemplatePack = resolve_pack(pack, self.host.template_packs)
+        self.schema = compose_schema(
+            self.host.instruments.values(), self.host.intervention_libraries.values(), self.pack.requires
+        )
+        try:
+            self.validator = PlanValidator(self.schema)
+        except Exception as exc:  # noqa: BLE001 - only a pack's 'requires' overlay can break it
+            raise PackError(f"template pack '{self.pack.name}': its 'requires' is not a usable JSON Schema: {type(exc).__name__}") from None
+        self.env = make_environment(self.pack.template_roots())
+        self.templates = {name: self._compile(f"{name}.md.j2") for name in self.pack.sections}
+
+    # -- the steps ----------------------------------------------------------------------------
+
+    def load(self, source: str | Path | Mapping[str, Any]) -> Plan:
+        """Load a plan from a file path, or check a mapping an integrator built in memory."""
+        if isinstance(source, Mapping):
+            return plan_from_data(source)
+        return load_plan_file(source)
+
+    def validate(self, plan: Plan) -> list[Problem]:
+        """Every problem in ``plan``: errors (severity ``error``) and warnings, in line order."""
+        return self.validator.problems(plan)
+
+    def render_document(self, plan: Plan) -> RenderedDocument:
+        """Validate ``plan`` and render its sections; raises :class:`PlanError` if it has errors."""
+        errors = [p for p in self.validate(plan) if p.severity == "error"]
+        if errors:
+            raise PlanError(problems=errors)
+        context = build_context(
+            plan.data, self.schema, self.pack.labels, self.host.instruments, self.host.intervention_libraries
+        )
+        sections, total = [], 0
+        for name, template in self.templates.items():
+            text = self._render(template, context, total)
+            total += len(text)
+            if text.strip():
+                sections.append(Section(name, text))
+        return RenderedDocument(str(context["title"]), tuple(sections), context, self.pack)
+
+    def render(self, plan: Plan, format_name: str) -> bytes:
+        """Render ``plan`` to the bytes of output format ``format_name`` (or an alias)."""
+        return self.render_with(self.output_format(format_name), self.render_document(plan))
+
+    def render_with(self, output_format: OutputFormat, document: RenderedDocument) -> bytes:
+        """Run one output format over an already rendered document."""
+        try:
+            result = output_format.render(document)
+        except Exception as exc:  # noqa: BLE001 - a plugin's failure is reported with its name
+            owner = self.host.plugin_of(output_format)
+            who = f" from plugin {owner.label}" if owner else ""
+            raise PluginError(f"output format '{output_format.name}'{who} failed: {type(exc).__name__} (run with --debug for details)") from exc
+        if not isinstance(result, bytes):
+            raise PluginError(f"output format '{output_format.name}' returned {type(result).__name__}, not bytes")
+        return result
+
+    def output_format(self, name: str) -> OutputFormat:
+        """The output format ``name`` (or alias); :class:`UsageError` naming the choices if unknown."""
+        found = self.host.output_format(name)
+        if found is None:
+            names = sorted([*self.host.output_formats, *self.host.format_aliases])
+            raise UsageError(f"unknown output format '{name}' (available: {', '.join(names)})")
+        return found
+
+    # -- templates ----------------------------------------------------------------------------
+
+    def _compile(self, name: str) -> jinja2.Template:
+        try:
+            return self.env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            raise PackError(problems=[problem_in_template(self.pack, exc.name or name, exc.lineno, exc.message or "syntax error")]) from None
+        except jinja2.TemplateNotFound:
+            raise PackError(f"template pack '{self.pack.name}' lists section '{name.removesuffix('.md.j2')}' but has no templates/{name}") from None
+        except PackTemplateError as exc:
+            raise PackError(f"template pack '{self.pack.name}': {exc}") from None
+
+    def _render(self, template: jinja2.Template, context: dict[str, Any], so_far: int) -> str:
+        parts: list[str] = []
+        size = so_far
+        try:
+            for chunk in template.generate(context):
+                size += len(chunk)
+                if size > MAX_RENDERED_CHARS:
+                    raise PackError(problems=[problem_in_template(self.pack, template.name or "?", None, f"renders more than {MAX_RENDERED_CHARS:,} characters")])
+                parts.append(chunk)
+        except PackError:
+            raise
+        except (jinja2.TemplateError, SecurityError, PackTemplateError) as exc:
+            message = getattr(exc, "message", None) or str(exc)
+            raise PackError(problems=[problem_in_template(self.pack, template.name or "?", _template_line(exc, template), message)]) from None
+        except RecursionError:
+            raise PackError(problems=[problem_in_template(self.pack, template.name or "?", None, "recursion too deep (a macro or include that calls itself)")]) from None
+        except Exception as exc:  # noqa: BLE001 - e.g. 1/0 in a template; the type is enough
+            raise PackError(problems=[problem_in_template(self.pack, template.name or "?", _template_line(exc, template), f"{type(exc).__name__} while rendering")]) from exc
+        return "".join(parts)
+
+
+def _template_line(exc: BaseException, template: jinja2.Template) -> int | None:
+    """The template line an exception was raised at (Jinja rewrites tracebacks so that template
+    frames carry template line numbers)."""
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename == template.filename or frame.filename.endswith(".j2"):
+            line = frame.lineno
+    return line

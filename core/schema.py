@@ -1,0 +1,53 @@
+"""The effective plan schema: the core schema plus what plugins and the template pack contribute.
+
+Composition, not hand-merging: each instrument's fragment is added as an ``if instrument == id
+then fragment`` branch of the assessment definition (whose ``unevaluatedProperties: false`` then
+refuses fields no branch declares), intervention-library ids become the allowed values of an
+intervention's ``library`` field, and a pack's ``requires`` overlay is added with ``allOf``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from .contracts import Instrument, InterventionLibrary
+
+PLAN_SCHEMA_ID = "https://txplan.invalid/schemas/plan.schema.json"
+
+
+@lru_cache(maxsize=None)
+def _core_schema_text() -> str:
+    return resources.files("txplan.schemas").joinpath("plan.schema.json").read_text(encoding="utf-8")
+
+
+def core_schema() -> dict[str, Any]:
+    """A fresh copy of the core plan schema shipped in ``txplan.schemas``."""
+    return json.loads(_core_schema_text())
+
+
+def compose_schema(
+    instruments: Iterable[Instrument] = (),
+    libraries: Iterable[InterventionLibrary] = (),
+    pack_requires: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The effective schema for plans validated with these instruments, libraries and pack."""
+    schema = core_schema()
+    assessment = schema["$defs"]["assessment"]
+    for instrument in sorted(instruments, key=lambda i: i.id):
+        assessment["properties"]["instrument"]["enum"].append(instrument.id)
+        fragment = copy.deepcopy(dict(instrument.schema))
+        fragment.pop("$schema", None)
+        fragment.setdefault("description", f"{instrument.name} responses.")
+        assessment["allOf"].append(
+            {"if": {"properties": {"instrument": {"const": instrument.id}}, "required": ["instrument"]}, "then": fragment}
+        )
+    library_ids = sorted(entry for library in libraries for entry in library.qualified_ids())
+    schema["$defs"]["intervention"]["properties"]["library"]["enum"] = library_ids
+    if pack_requires:
+        schema.setdefault("allOf", []).append(copy.deepcopy(dict(pack_requires)))
+    return schema

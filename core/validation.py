@@ -1,0 +1,161 @@
+"""Validate a loaded plan against the effective schema and the cross-field rules.
+
+One :class:`PlanValidator` is built per effective schema and reused for every plan. Messages are
+built from the error's path, keyword and schema values, never from ``str(error)``, which would
+dump plan content (reference/security.md §6.3). Values are quoted only where they are short
+codes, dates or ids the user needs to find.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import jsonschema
+import referencing
+import referencing.jsonschema
+
+from . import crossfield
+from .errors import Problem
+from .fieldpath import PathTuple
+from .loader import Plan
+
+_TYPE_WORDS = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping of fields",
+    "null": "empty",
+}
+
+_FORMATS = ("date", "email")
+
+
+class PlanValidator:
+    """Validates plans against one effective schema; build once, use for every plan."""
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        """Build the validator with format checking and a local-only reference registry (a
+        ``$ref`` to anything not bundled fails instead of fetching over the network)."""
+        self.schema = schema
+        resource = referencing.Resource.from_contents(schema, default_specification=referencing.jsonschema.DRAFT202012)
+        registry: referencing.Registry = referencing.Registry().with_resource(schema.get("$id", ""), resource)
+        checker = jsonschema.FormatChecker(formats=_FORMATS)
+        _assert_formats_checked(schema, checker)
+        self._validator = jsonschema.Draft202012Validator(schema, format_checker=checker, registry=registry)
+
+    def problems(self, plan: Plan) -> list[Problem]:
+        """Every problem in ``plan``, schema and cross-field, errors and warnings, in line order."""
+        found: dict[tuple[Any, ...], Problem] = {}
+        for error in self._validator.iter_errors(plan.data):
+            for problem in self._describe(error, plan):
+                found.setdefault((problem.line, problem.path, problem.message), problem)
+        for problem in crossfield.problems(plan):
+            found.setdefault((problem.line, problem.path, problem.message), problem)
+        return sorted(found.values(), key=lambda p: (p.line or 0, p.path))
+
+    # -- messages --------------------------------------------------------------------------
+
+    def _describe(self, error: jsonschema.ValidationError, plan: Plan) -> list[Problem]:
+        path: PathTuple = tuple(error.absolute_path)
+        kind, expected, instance, subschema = error.validator, error.validator_value, error.instance, error.schema
+        if kind == "required":
+            return [plan.problem((*path, name), "required field is missing") for name in expected if name not in instance]
+        if kind in ("additionalProperties", "unevaluatedProperties"):
+            allowed = self._declared_properties(subschema, instance)
+            return [
+                plan.problem((*path, name), f"unknown field '{name}'{_suggest(name, allowed)}")
+                for name in instance
+                if name not in allowed
+            ]
+        return [plan.problem(path, _message(kind, expected, instance, subschema))]
+
+    def _declared_properties(self, schema: dict[str, Any], instance: Any) -> list[str]:
+        """Field names ``schema`` allows for ``instance``, including those of ``if``/``then``
+        branches that apply (for ``unevaluatedProperties``)."""
+        names = list(schema.get("properties", {}))
+        for branch in schema.get("allOf", []):
+            condition = branch.get("if")
+            if condition is not None and self._validator.evolve(schema=condition).is_valid(instance):
+                names.extend(branch.get("then", {}).get("properties", {}))
+        return names
+
+
+def _message(kind: str, expected: Any, instance: Any, schema: dict[str, Any]) -> str:
+    if kind == "type":
+        wanted = " or ".join(_TYPE_WORDS.get(t, t) for t in ([expected] if isinstance(expected, str) else expected))
+        hint = " (put it in quotes to keep it as text)" if wanted == "text" and isinstance(instance, (int, float, bool)) else ""
+        return f"must be {wanted}, not {_json_type(instance)}{hint}"
+    if kind == "format":
+        if expected == "date":
+            return f"{_quote(instance)} is not a valid date (expected YYYY-MM-DD)"
+        return f"{_quote(instance)} is not a valid {expected}"
+    if kind == "enum":
+        if not expected:
+            return "no values are available here (is the plugin that provides them installed?)"
+        options = ", ".join(str(v) for v in expected[:12]) + (", ..." if len(expected) > 12 else "")
+        name = _quote(instance) if isinstance(instance, str) else str(instance)
+        suggestion = _suggest(instance, [str(v) for v in expected]) if isinstance(instance, str) else ""
+        return f"{name} is not one of: {options}{suggestion}"
+    if kind == "const":
+        return f"must be {expected!r}"
+    if kind == "pattern":
+        return f"{_quote(instance)} does not have the expected form: {schema.get('description', expected)}"
+    if kind == "minLength":
+        return "must not be empty" if expected == 1 else f"must be at least {expected} characters long"
+    if kind == "maxLength":
+        return f"is {len(instance):,} characters long; at most {expected:,} are allowed"
+    if kind == "minItems":
+        return f"needs at least {expected} item{'s' if expected != 1 else ''}"
+    if kind == "maxItems":
+        return f"has {len(instance):,} items; at most {expected:,} are allowed"
+    if kind in ("minimum", "exclusiveMinimum"):
+        return f"must be {'at least' if kind == 'minimum' else 'more than'} {expected}"
+    if kind in ("maximum", "exclusiveMaximum"):
+        return f"must be {'at most' if kind == 'maximum' else 'less than'} {expected}"
+    if kind == "uniqueItems":
+        return "lists the same value more than once"
+    if kind == "false":
+        return "is not allowed here"
+    return f"does not satisfy the schema's '{kind}' rule"
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if value is None:
+        return "empty"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping of fields"
+    return "text"
+
+
+def _quote(value: Any) -> str:
+    """Quote short codes, dates and ids; never echo long free text."""
+    if isinstance(value, str) and len(value) <= 40 and "\n" not in value:
+        return repr(value)
+    return "the value"
+
+
+def _suggest(name: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(options), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return " (did you mean " + " or ".join(f"'{c}'" for c in close) + "?)"
+
+
+def _assert_formats_checked(schema: Any, checker: jsonschema.FormatChecker) -> None:
+    """Every ``format`` the schema uses must really be checked: a missing checker would make
+    the format pass silently (reference/security.md §6.1)."""
+    used = set(re.findall(r"'format': '([^']+)'", repr(schema)))
+    missing = used - set(checker.checkers)
+    if missing:
+        raise RuntimeError(f"plan schema uses formats that cannot be checked: {', '.join(sorted(missing))}")

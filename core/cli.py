@@ -263,19 +263,23 @@ def _version() -> str:
         return "unknown"
 
 
-def _parser() -> argparse.ArgumentParser:
+def _common_options(default: Any) -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks for errors")
-    common.add_argument(
-        "--no-plugins", action="store_true", default=argparse.SUPPRESS, help="load only built-in plugins, no third-party ones"
-    )
+    common.add_argument("--debug", action="store_true", default=default, help="show tracebacks for errors")
+    common.add_argument("--no-plugins", action="store_true", default=default, help="load only built-in plugins, no third-party ones")
+    return common
+
+
+def _parser() -> argparse.ArgumentParser:
+    # The global options are accepted before or after the command; the command's copy must not
+    # have a default of its own, or it would reset a value given before the command.
+    common = _common_options(default=argparse.SUPPRESS)
     parser = argparse.ArgumentParser(
         prog="txplan",
         description="Turn a psychotherapy treatment plan, written once as YAML or JSON, into the documents a practice needs.",
         epilog="Exit codes: 0 success, 1 check found problems, 2 bad plan input, 3 bad template pack or plugin, 4 cannot write output, 70 internal error.",
-        parents=[common],
+        parents=[_common_options(default=False)],
     )
-    parser.set_defaults(debug=False, no_plugins=False)
     parser.add_argument("--version", action="version", version=f"txplan {_version()}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 

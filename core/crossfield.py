@@ -27,12 +27,16 @@ def problems(plan: Plan) -> list[Problem]:
     issue_ids = _unique_ids(plan, "presenting issue", _items(data, "presenting_issues"), out)
     _unique_ids(plan, "intervention", _items(data, "interventions"), out)
 
+    # References are checked only where what they refer to is there at all: a plan with no
+    # goals gets one 'required field is missing', not one error per reference.
     served: set[str] = set()
     for path, intervention in _items(data, "interventions"):
-        served.update(_references(plan, intervention, "goals", path, goal_ids, "goal", out))
-        _references(plan, intervention, "objectives", path, objective_ids, "objective", out)
+        if _items(data, "goals"):
+            served.update(_references(plan, intervention, "goals", path, goal_ids, "goal", out))
+            _references(plan, intervention, "objectives", path, objective_ids, "objective", out)
     for path, goal in _items(data, "goals"):
-        _references(plan, goal, "addresses", path, issue_ids, "presenting issue", out)
+        if _items(data, "presenting_issues"):
+            _references(plan, goal, "addresses", path, issue_ids, "presenting issue", out)
         if isinstance(goal.get("id"), str) and goal["id"] not in served and _items(data, "interventions"):
             out.append(plan.problem((*path, "id"), f"goal '{goal['id']}' is not served by any intervention; list it in an intervention's goals", "warning"))
 

@@ -157,8 +157,9 @@ class PluginHost:
         found: dict[str, Any] = {}
         owners: dict[str, str] = {}
         caller = getattr(self.pm.hook, hook_name)
-        # pluggy calls implementations last-registered first; we want built-ins first.
-        for impl in reversed(caller.get_hookimpls()):
+        # In registration order (pluggy would call them last-registered first): built-ins first,
+        # so a third-party plugin cannot take over a built-in id.
+        for impl in caller.get_hookimpls():
             info = self._info[impl.plugin_name]
 
             def register(obj: Any, _info: PluginInfo = info) -> None:

@@ -1,0 +1,246 @@
+"""The plugin system: built-ins and third-party plugins through one door; a broken plugin is
+reported by name and version while everything else keeps working."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import txplan
+from txplan import hookspecs
+from txplan.contracts import OutputFormat, RenderedDocument
+from txplan.plugin_host import LOAD_PLUGINS_ENV, PluginHost
+
+
+class ShoutFormat:
+    """A small class-based plugin that adds an output format."""
+
+    __name__ = "shout-format"
+
+    @txplan.hookimpl
+    def register_output_formats(self, register: Callable[[Any], None]) -> None:
+        """Register ``shout``: the Markdown in capitals."""
+        register(OutputFormat("shout", "txt", "text/plain", lambda doc: doc.markdown.upper().encode(), aliases=("loud",)))
+
+
+class DuplicateMarkdown:
+    """Registers a second format called 'markdown'."""
+
+    __name__ = "dup-markdown"
+
+    @txplan.hookimpl
+    def register_output_formats(self, register: Callable[[Any], None]) -> None:
+        """Register a clashing format name."""
+        register(OutputFormat("markdown", "md", "text/markdown", lambda doc: b"impostor"))
+
+
+class RaisingPlugin:
+    """Raises inside its hook."""
+
+    __name__ = "raiser"
+
+    @txplan.hookimpl
+    def register_output_formats(self, register: Callable[[Any], None]) -> None:
+        """Fail on purpose."""
+        raise RuntimeError("boom")
+
+
+class MalformedPlugin:
+    """Registers the wrong kind of object and a malformed format."""
+
+    __name__ = "malformed"
+
+    @txplan.hookimpl
+    def register_output_formats(self, register: Callable[[Any], None]) -> None:
+        """Register junk."""
+        register("not a format")
+        register(OutputFormat("Bad Name", ".x", "x/y", lambda doc: b""))
+
+
+class UnknownHookPlugin:
+    """Implements a hook that does not exist."""
+
+    __name__ = "unknown-hook"
+
+    @txplan.hookimpl
+    def register_colours(self, register: Callable[[Any], None]) -> None:
+        """Not a txplan hook."""
+
+
+def test_hook_register_output_formats(engine_with: Callable[..., txplan.Engine], example_path: Path) -> None:
+    """A registered format (and its alias) renders through the same pipeline as the built-ins."""
+    engine = engine_with(ShoutFormat())
+    plan = engine.load(example_path)
+    assert engine.render(plan, "loud").startswith(b"**HARBOUR & VINE COUNSELLING**")
+    assert engine.host.plugin_of(engine.output_format("shout")).name == "shout-format"
+
+
+def test_hook_register_template_packs(tmp_path: Path, engine_with: Callable[..., txplan.Engine], example_path: Path) -> None:
+    """An installed pack is found by name and extends the default pack."""
+    from txplan.contracts import PackSource
+
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "pack.yaml").write_text("name: brief\nversion: '1'\nsections: [goals]\n", encoding="utf-8")
+
+    class BriefPack:
+        __name__ = "brief-pack"
+
+        @txplan.hookimpl
+        def register_template_packs(self, register: Callable[[Any], None]) -> None:
+            register(PackSource("brief", tmp_path))
+
+    engine = engine_with(BriefPack(), pack="brief")
+    text = engine.render(engine.load(example_path), "md").decode()
+    assert text.startswith("## Goals and objectives")
+    assert "## Interventions" not in text
+
+
+def test_hook_register_instruments(engine_with: Callable[..., txplan.Engine], example_text: str, tmp_path: Path, toy_instrument: Any) -> None:
+    """An instrument's data is validated by its fragment and scored in the rendered plan."""
+    class ToyPlugin:
+        __name__ = "toy-instrument"
+
+        @txplan.hookimpl
+        def register_instruments(self, register: Callable[[Any], None]) -> None:
+            register(toy_instrument)
+
+    engine = engine_with(ToyPlugin())
+    text = example_text.replace("assessments:\n", "assessments:\n  - instrument: toy-3\n    date: 2026-09-01\n    responses: [1, 2, 3]\n", 1)
+    plan_path = tmp_path / "plan.yaml"
+    plan_path.write_text(text, encoding="utf-8")
+    assert "| Toy three-item scale | 2026-09-01 | total: 6 |" in engine.render(engine.load(plan_path), "md").decode()
+    plan_path.write_text(text.replace("[1, 2, 3]", "[1, 2, 9]"), encoding="utf-8")
+    assert [str(p) for p in engine.validate(engine.load(plan_path))] == [
+        f"{plan_path}:{text[: text.index('    responses: ')].count(chr(10)) + 1}: assessments[0].responses[2]: must be at most 3"
+    ]
+
+
+def test_hook_register_intervention_libraries(engine_with: Callable[..., txplan.Engine], example_text: str, tmp_path: Path) -> None:
+    """A library entry referenced by id supplies the intervention's name and description."""
+    from txplan.contracts import InterventionEntry, InterventionLibrary
+
+    class ToyLibrary:
+        __name__ = "toy-library"
+
+        @txplan.hookimpl
+        def register_intervention_libraries(self, register: Callable[[Any], None]) -> None:
+            register(InterventionLibrary("toy", "Toy", [InterventionEntry("pacing", "Paced breathing", "Slow, counted breathing.")]))
+
+    engine = engine_with(ToyLibrary())
+    text = example_text.replace("  - id: I4\n    name: Interpersonal effectiveness and communication practice\n", "  - id: I4\n    library: toy.pacing\n    name: null\n")
+    text = text.replace("    name: null\n", "")
+    plan_path = tmp_path / "plan.yaml"
+    plan_path.write_text(text.replace("    description: Role-play and rehearsal of asking for what she needs and pausing before responding in conflict.\n", ""), encoding="utf-8")
+    rendered = engine.render(engine.load(plan_path), "md").decode()
+    assert "### I4: Paced breathing" in rendered and "Slow, counted breathing." in rendered
+    plan_path.write_text(plan_path.read_text(encoding="utf-8").replace("toy.pacing", "toy.pacin"), encoding="utf-8")
+    [problem] = engine.validate(engine.load(plan_path))
+    assert problem.message == "'toy.pacin' is not one of: toy.pacing (did you mean 'toy.pacing'?)"
+
+
+def test_every_hook_has_a_test_and_a_docstring() -> None:
+    """Each hook in hookspecs has a docstring and a test_hook_<name> in this file (datasette's rule)."""
+    hooks = [name for name in dir(hookspecs) if name.startswith("register_")]
+    assert hooks
+    for name in hooks:
+        assert getattr(hookspecs, name).__doc__, name
+        assert f"test_hook_{name}" in globals(), name
+
+
+def test_duplicate_id_is_refused_naming_both_plugins() -> None:
+    """The first registration wins and the clash names both plugins."""
+    host = PluginHost(load_entrypoints=False, extra_plugins=[DuplicateMarkdown()])
+    assert host.problems == [
+        "output format 'markdown' is registered by both plugin 'txplan.plugins.formats.markdown' "
+        f"(txplan {host.plugins()[0].version}) and plugin 'dup-markdown' ((registered in process) -); "
+        "the one from txplan.plugins.formats.markdown is used"
+    ]
+    assert host.output_format("markdown").render.__name__ == "render_markdown"
+
+
+def test_misbehaving_plugins_are_reported_and_the_rest_works() -> None:
+    """A hook that raises, junk registrations and an unknown hook are each reported by name."""
+    host = PluginHost(load_entrypoints=False, extra_plugins=[RaisingPlugin(), MalformedPlugin(), UnknownHookPlugin(), ShoutFormat()])
+    joined = "\n".join(host.problems)
+    assert "plugin 'raiser' ((registered in process) -) failed in register_output_formats: RuntimeError: boom" in joined
+    assert "plugin 'malformed' ((registered in process) -) registered a str in register_output_formats; expected OutputFormat" in joined
+    assert "format name 'Bad Name' must be lower case letters, digits and hyphens" in joined
+    assert "plugin 'unknown-hook' ((registered in process) -) implements unknown hook 'register_colours'; it was not loaded" in joined
+    assert set(host.output_formats) == {"markdown", "shout"}
+
+
+@pytest.fixture
+def installed_plugins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Two real distributions on sys.path: one whose plugin imports fine, one that blows up."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "txplan_good.py").write_text(textwrap.dedent('''
+        import txplan
+        from txplan.contracts import OutputFormat
+
+        @txplan.hookimpl
+        def register_output_formats(register):
+            register(OutputFormat("plain", "txt", "text/plain", lambda doc: doc.markdown.encode()))
+    '''), encoding="utf-8")
+    (site / "txplan_bad.py").write_text("raise RuntimeError('plugin import blew up')\n", encoding="utf-8")
+    for dist, module in (("txplan-good", "txplan_good"), ("txplan-bad", "txplan_bad")):
+        info = site / f"{dist.replace('-', '_')}-0.0.1.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.0.1\n", encoding="utf-8")
+        (info / "entry_points.txt").write_text(f"[txplan]\n{module.split('_')[1]} = {module}\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.delenv(LOAD_PLUGINS_ENV)
+    yield site
+    for module in ("txplan_good", "txplan_bad"):
+        sys.modules.pop(module, None)
+
+
+def test_entry_point_plugins_load_and_a_failing_import_is_named(installed_plugins: Path) -> None:
+    """Entry-point plugins load; one that fails to import is named with its distribution and version."""
+    host = PluginHost()
+    assert host.problems == ["plugin 'bad' (txplan-bad 0.0.1) failed to load: RuntimeError: plugin import blew up"]
+    assert "plain" in host.output_formats
+    assert any(p.name == "good" and p.distribution == "txplan-good" and p.version == "0.0.1" for p in host.plugins())
+
+
+def test_allow_list_and_no_plugins(installed_plugins: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """TXPLAN_LOAD_PLUGINS limits third-party plugins; load_entrypoints=False loads none."""
+    monkeypatch.setenv(LOAD_PLUGINS_ENV, "good")
+    assert PluginHost().problems == []
+    assert "plain" not in PluginHost(load_entrypoints=False).output_formats
+
+
+def test_plugins_command_lists_versions_and_registrations(installed_plugins: Path, run: Callable[..., Any]) -> None:
+    """`txplan plugins --json` lists each plugin with its version; failures go to stderr."""
+    result = run("plugins", "--json")
+    assert result.code == 0
+    listed = {p["name"]: p for p in json.loads(result.out)}
+    assert listed["good"]["version"] == "0.0.1" and listed["good"]["registers"] == {"output format": ["plain"]}
+    assert listed["txplan.plugins.formats.markdown"]["builtin"] is True
+    assert "plugin 'bad' (txplan-bad 0.0.1) failed to load" in result.err
+    text = run("--no-plugins", "plugins")
+    assert "good" not in text.out and "txplan.plugins.formats.markdown (txplan" in text.out
+
+
+def test_a_format_that_fails_while_rendering_is_named(engine_with: Callable[..., txplan.Engine], example_path: Path) -> None:
+    """An exception inside a format's render function is a PluginError naming the plugin."""
+
+    def explode(document: RenderedDocument) -> bytes:
+        raise ValueError("no")
+
+    class Exploding:
+        __name__ = "exploding"
+
+        @txplan.hookimpl
+        def register_output_formats(self, register: Callable[[Any], None]) -> None:
+            register(OutputFormat("explode", "x", "x/x", explode))
+
+    engine = engine_with(Exploding())
+    with pytest.raises(txplan.PluginError, match=r"output format 'explode' from plugin 'exploding' .* failed: ValueError"):
+        engine.render(engine.load(example_path), "explode")

@@ -1,0 +1,138 @@
+"""Validation: every problem reported at once, in line order, at the right line, in words a
+clinician can act on, without echoing free plan text."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+
+import txplan
+from txplan.loader import load_plan_text
+from txplan.schema import compose_schema
+from txplan.validation import PlanValidator
+
+
+@pytest.fixture(scope="module")
+def validator() -> PlanValidator:
+    """One validator for the core schema, reused across tests as the CLI reuses it."""
+    return PlanValidator(compose_schema())
+
+
+def problems_in(validator: PlanValidator, text: str) -> list[str]:
+    """The printed problems for plan ``text``."""
+    return [str(p) for p in validator.problems(load_plan_text(text, "plan.yaml"))]
+
+
+def edit(text: str, old: str, new: str) -> str:
+    """Replace ``old`` (which must be present) by ``new``."""
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
+def line_of(text: str, needle: str) -> int:
+    """The 1-based line on which ``needle`` first appears."""
+    return text[: text.index(needle)].count("\n") + 1
+
+
+def test_example_plan_is_valid(validator: PlanValidator, example_text: str) -> None:
+    """The bundled example has no errors and no warnings."""
+    assert problems_in(validator, example_text) == []
+
+
+def test_example_plan_validates_with_a_standard_validator(example_text: str) -> None:
+    """The printed schema is a Draft 2020-12 schema any standard validator can use."""
+    schema = compose_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    data = load_plan_text(example_text, "p.yaml").data
+    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(json.loads(json.dumps(data)))
+
+
+def test_several_problems_are_all_reported_in_line_order(validator: PlanValidator, example_text: str) -> None:
+    """A wrong date, a misspelled field, a bad enum, a bad code and a wrong type: all five, sorted."""
+    text = example_text
+    text = edit(text, "  start_date: 2026-09-14", "  start_date: 2026-02-31")
+    text = edit(text, "  preferred_name: Amélie", "  prefered_name: Amélie")
+    text = edit(text, "        status: in_progress", "        status: in progres")
+    text = edit(text, "code: F43.23", "code: F4323")
+    text = edit(text, "session_length_minutes: 53", "session_length_minutes: fifty")
+    found = problems_in(validator, text)
+    assert found == [
+        f"plan.yaml:{line_of(text, 'prefered_name')}: client.prefered_name: unknown field 'prefered_name' (did you mean 'preferred_name'?)",
+        f"plan.yaml:{line_of(text, '2026-02-31')}: plan.start_date: '2026-02-31' is not a valid date (expected YYYY-MM-DD)",
+        f"plan.yaml:{line_of(text, 'F4323')}: diagnoses[0].code: 'F4323' does not have the expected form: ICD-10-CM code with its dot, e.g. 'F43.23'.",
+        f"plan.yaml:{line_of(text, 'in progres')}: goals[0].objectives[0].status: 'in progres' is not one of: not_started, in_progress, met, partially_met, not_met, discontinued (did you mean 'in_progress'?)",
+        f"plan.yaml:{line_of(text, 'fifty')}: therapy.session_length_minutes: must be a whole number, not text",
+    ]
+
+
+def test_missing_required_field_points_at_its_parent(validator: PlanValidator, example_text: str) -> None:
+    """A missing field is reported at the block that should hold it."""
+    text = edit(example_text, "  date_of_birth: 1991-04-17\n", "")
+    assert problems_in(validator, text) == [f"plan.yaml:{line_of(text, 'client:')}: client.date_of_birth: required field is missing"]
+
+
+def test_number_where_text_is_expected_suggests_quotes(validator: PlanValidator, example_text: str) -> None:
+    """An identifier YAML read as a number gets the hint to quote it."""
+    text = edit(example_text, "identifier: HV-20417", "identifier: 20417")
+    assert problems_in(validator, text) == [
+        f"plan.yaml:{line_of(text, 'identifier')}: client.identifier: must be text, not a number (put it in quotes to keep it as text)"
+    ]
+
+
+def test_custom_assessment_fields_are_checked(validator: PlanValidator, example_text: str) -> None:
+    """An unknown field in a custom assessment is refused at its own line; a missing result is named."""
+    text = edit(example_text, "    administered_by: Dr. Lena", "    scored_by: x\n    administered_by: Dr. Lena")
+    text = edit(text, "    result: >-\n      Highest rating", "    resultt: >-\n      Highest rating")
+    found = problems_in(validator, text)
+    assert f"plan.yaml:{line_of(text, 'resultt')}: assessments[1].resultt: unknown field 'resultt' (did you mean 'result'?)" in found
+    assert any(p.endswith("assessments[1].result: required field is missing") for p in found)
+    assert f"plan.yaml:{line_of(text, 'scored_by')}: assessments[2].scored_by: unknown field 'scored_by'" in found
+
+
+def test_cross_field_rules(validator: PlanValidator, example_text: str) -> None:
+    """Undefined goal ids, duplicate ids, dates before the plan starts, two primary diagnoses."""
+    text = edit(example_text, "    goals: [G1]\n", "    goals: [G9]\n")
+    text = edit(text, "  - id: G2\n", "  - id: G1\n")
+    text = edit(text, "        target_date: 2026-11-30", "        target_date: 2026-01-30")
+    text = edit(text, "review_dates: [2026-12-07, 2027-03-08]", "review_dates: [2026-08-07, 2027-03-08]")
+    text = edit(text, "    primary: true\n", "    primary: true\n  - code: Z63.0\n    description: Relationship distress\n    primary: true\n")
+    found = problems_in(validator, text)
+    expected = [
+        f"plan.yaml:{line_of(text, 'code: Z63.0') + 2}: diagnoses[1].primary: only one diagnosis can be primary",
+        f"plan.yaml:{line_of(text, '2026-01-30')}: goals[0].objectives[0].target_date: target date 2026-01-30 is before the plan's start date 2026-09-14",
+    ]
+    assert expected[0] in found and expected[1] in found
+    first_g1 = text.index("\n  - id: G1\n") + 1
+    second_g1 = text.index("\n  - id: G1\n", first_g1) + 1
+    assert f"plan.yaml:{text[:second_g1].count(chr(10)) + 1}: goals[1].id: goal id 'G1' is used twice (first on line {text[:first_g1].count(chr(10)) + 1})" in found
+    assert f"plan.yaml:{line_of(text, '[G9]')}: interventions[1].goals[0]: goal 'G9' is not defined in this plan (defined: G1, G3)" in found
+    assert f"plan.yaml:{line_of(text, 'review_dates')}: review_dates[0]: review date 2026-08-07 is before the plan's start date 2026-09-14" in found
+
+
+def test_goal_without_intervention_is_a_warning(validator: PlanValidator, example_text: str) -> None:
+    """A goal no intervention serves is a warning, not an error."""
+    text = example_text.replace("goals: [G2, G3]", "goals: [G3]").replace("goals: [G1, G2]", "goals: [G1]")
+    problems = validator.problems(load_plan_text(text, "plan.yaml"))
+    assert [(p.severity, p.path) for p in problems] == [("warning", "goals[1].id")]
+    assert str(problems[0]).startswith(f"plan.yaml:{line_of(text, '  - id: G2')}: warning: goals[1].id: goal 'G2' is not served")
+
+
+def test_messages_never_quote_free_text(validator: PlanValidator, example_text: str) -> None:
+    """Long free text that breaks a rule is described, not echoed (it is health information)."""
+    canary = "ZZCANARY " * 300  # YAML drops the trailing space: 2,699 characters
+    text = edit(example_text, "  preferred_name: Amélie", f"  preferred_name: {canary}")
+    text = edit(text, "    summary: Fear of abandonment", "    summary: [ZZCANARY]")
+    found = "\n".join(problems_in(validator, text))
+    assert "ZZCANARY" not in found
+    assert "client.preferred_name: is 2,699 characters long; at most 200 are allowed" in found
+    assert "presenting_issues[0].summary: must be text, not a list" in found
+
+
+def test_validate_plan_accepts_a_mapping(example_text: str) -> None:
+    """Integrators can validate data built in memory; problems then have no line."""
+    data = load_plan_text(example_text, "p.yaml").data
+    del data["goals"]
+    problems = txplan.validate_plan(data)
+    assert [(p.file, p.line, p.path, p.message) for p in problems] == [("<mapping>", None, "goals", "required field is missing")]

@@ -60,7 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _own_frame(exc: BaseException) -> str:
     """Where in txplan's own code the error happened (no values, no locals: no plan content)."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "txplan" in f.filename]
+    import txplan.plugins
+
+    roots = (str(Path(__file__).parent), str(Path(txplan.plugins.__file__).parent))
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(roots)]
     if not frames:
         return ""
     last = frames[-1]

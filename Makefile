@@ -1,0 +1,33 @@
+# txplan's two commands for a fresh clone (only Python >= 3.10 needed):
+#   make demo   set up, then render the bundled example plan into out/
+#   make test   set up, then run the whole test suite against the installed wheel
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test wheel clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# The wheel is what users install, so tests run against it (a missing package-data file fails
+# here, not on a user's machine).
+wheel: $(BIN)/python
+	rm -rf dist
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
+
+demo: wheel
+	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps dist/*.whl
+	$(BIN)/python -m pip install --quiet dist/*.whl
+	$(BIN)/txplan render examples/attachment-plan.yaml -f markdown -o out/
+
+test: wheel
+	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps dist/*.whl
+	$(BIN)/python -m pip install --quiet "$$(ls dist/*.whl)[test]"
+	# The pytest script (not `python -m pytest`) keeps the repository root off sys.path, so the
+	# tests import the installed txplan, never core/ or plugins/ from the working tree.
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) dist build out *.egg-info

@@ -44,7 +44,7 @@ class Engine:
         try:
             self.validator = PlanValidator(self.schema)
         except Exception as exc:  # noqa: BLE001 - only a pack's 'requires' overlay can break it
-            raise PackError(f"template pack '{self.pack.name}': its 'requires' is not a usable JSON Schema: {type(exc).__name__}") from None
+            raise PackError(f"template pack '{self.pack.name}': its 'requires' is not a usable JSON Schema: {exc}") from None
         self.env = make_environment(self.pack.template_roots())
         self.templates = {name: self._compile(f"{name}.md.j2") for name in self.pack.sections}
 

@@ -42,6 +42,9 @@ class PlanValidator:
         """Build the validator with format checking and a local-only reference registry (a
         ``$ref`` to anything not bundled fails instead of fetching over the network)."""
         self.schema = schema
+        remote = sorted({ref for ref in _refs(schema) if not ref.startswith("#")})
+        if remote:
+            raise ValueError(f"only references inside the schema ('#/...') are allowed, not {', '.join(remote)}")
         resource = referencing.Resource.from_contents(schema, default_specification=referencing.jsonschema.DRAFT202012)
         registry: referencing.Registry = referencing.Registry().with_resource(schema.get("$id", ""), resource)
         checker = jsonschema.FormatChecker(formats=_FORMATS)
@@ -150,6 +153,19 @@ def _suggest(name: str, options: Iterable[str]) -> str:
     if not close:
         return ""
     return " (did you mean " + " or ".join(f"'{c}'" for c in close) + "?)"
+
+
+def _refs(schema: Any) -> Iterable[str]:
+    """Every ``$ref`` value in ``schema``."""
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("$ref"), str):
+                yield node["$ref"]
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
 
 
 def _assert_formats_checked(schema: Any, checker: jsonschema.FormatChecker) -> None:

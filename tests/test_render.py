@@ -176,3 +176,11 @@ def test_render_refuses_an_invalid_plan(example_text: str, tmp_path: Path, run: 
         txplan.render_plan(plan)
     assert len(info.value.problems) >= 1
     assert all("2026-02-31" in p.message or "date" in p.message for p in info.value.problems)
+
+
+def test_pack_requirements_cannot_reach_the_network(tmp_path: Path, example_path: Path) -> None:
+    """A remote $ref in a pack's overlay is refused up front; no connection is attempted."""
+    pack = make_pack(tmp_path / "p", {"x.md.j2": "x\n"})
+    with (pack / "pack.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("requires:\n  $ref: http://127.0.0.1:9/evil.json\n")
+    assert "only references inside the schema ('#/...') are allowed, not http://127.0.0.1:9/evil.json" in pack_error(pack, example_path)

@@ -20,7 +20,7 @@ wheel: $(BIN)/python
 demo: wheel
 	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps dist/*.whl
 	$(BIN)/python -m pip install --quiet dist/*.whl
-	$(BIN)/txplan render examples/attachment-plan.yaml -f markdown -o out/
+	$(BIN)/txplan render examples/attachment-plan.yaml -f docx,markdown -o out/
 
 test: wheel
 	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps dist/*.whl

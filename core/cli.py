@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .contracts import OutputFormat
     from .pipeline import Engine
 
-DEFAULT_FORMAT = "markdown"
+DEFAULT_FORMAT = "docx"
 EXAMPLE_PLAN = "attachment-plan.yaml"
 
 
@@ -77,6 +77,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     """Render each plan into each requested format."""
     engine = _engine(args)
     formats = _formats(engine, args.format)
+    for fmt in formats:
+        engine.prepare(fmt)
     targets = _targets([Path(p) for p in args.plans], formats, args.output)
     failed = 0
     made_folder = False

@@ -52,7 +52,8 @@ class RenderedDocument:
 
 @dataclass(frozen=True)
 class OutputFormat:
-    """An output format: ``render(document) -> bytes`` plus how the file is named and typed."""
+    """An output format: ``render(document) -> bytes`` plus how the file is named and typed, and
+    optionally ``prepare(pack)`` to check the pack up front."""
 
     name: str
     extension: str
@@ -60,6 +61,9 @@ class OutputFormat:
     render: Callable[[RenderedDocument], bytes]
     description: str = ""
     aliases: tuple[str, ...] = ()
+    #: Called once per template pack before anything is rendered with it, to check what the
+    #: format needs from the pack (a reference document, say); raises PackError if unusable.
+    prepare: Callable[[Any], object] | None = None
 
     def problems(self) -> list[str]:
         """What is wrong with this registration (empty when it is well formed)."""
@@ -71,6 +75,8 @@ class OutputFormat:
             out.append(f"extension {self.extension!r} must be lower case letters and digits, no dot")
         if not callable(self.render):
             out.append("render must be callable")
+        if self.prepare is not None and not callable(self.prepare):
+            out.append("prepare must be callable or None")
         return out
 
 

@@ -47,6 +47,7 @@ class Engine:
             raise PackError(f"template pack '{self.pack.name}': its 'requires' is not a usable JSON Schema: {exc}") from None
         self.env = make_environment(self.pack.template_roots())
         self.templates = {name: self._compile(f"{name}.md.j2") for name in self.pack.sections}
+        self._prepared: set[str] = set()
 
     # -- the steps ----------------------------------------------------------------------------
 
@@ -80,17 +81,37 @@ class Engine:
         """Render ``plan`` to the bytes of output format ``format_name`` (or an alias)."""
         return self.render_with(self.output_format(format_name), self.render_document(plan))
 
+    def prepare(self, output_format: OutputFormat) -> None:
+        """Let ``output_format`` check this engine's pack (once): a missing or unsafe reference
+        document is reported before any plan is rendered."""
+        if output_format.name in self._prepared or output_format.prepare is None:
+            return
+        try:
+            output_format.prepare(self.pack)
+        except (PackError, PluginError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a plugin's failure is reported with its name
+            raise PluginError(f"output format '{output_format.name}'{self._owner(output_format)} failed to prepare: {type(exc).__name__}") from exc
+        self._prepared.add(output_format.name)
+
     def render_with(self, output_format: OutputFormat, document: RenderedDocument) -> bytes:
         """Run one output format over an already rendered document."""
+        self.prepare(output_format)
         try:
             result = output_format.render(document)
+        except (PackError, PluginError):
+            raise
         except Exception as exc:  # noqa: BLE001 - a plugin's failure is reported with its name
-            owner = self.host.plugin_of(output_format)
-            who = f" from plugin {owner.label}" if owner else ""
-            raise PluginError(f"output format '{output_format.name}'{who} failed: {type(exc).__name__} (run with --debug for details)") from exc
+            raise PluginError(
+                f"output format '{output_format.name}'{self._owner(output_format)} failed: {type(exc).__name__} (run with --debug for details)"
+            ) from exc
         if not isinstance(result, bytes):
             raise PluginError(f"output format '{output_format.name}' returned {type(result).__name__}, not bytes")
         return result
+
+    def _owner(self, output_format: OutputFormat) -> str:
+        owner = self.host.plugin_of(output_format)
+        return f" from plugin {owner.label}" if owner else ""
 
     def output_format(self, name: str) -> OutputFormat:
         """The output format ``name`` (or alias); :class:`UsageError` naming the choices if unknown."""

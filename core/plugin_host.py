@@ -25,6 +25,7 @@ from .contracts import Instrument, InterventionLibrary, OutputFormat, PackSource
 #: Modules of the built-in plugins, registered like any third-party plugin.
 BUILTIN_PLUGINS = (
     "txplan.plugins.formats.markdown",
+    "txplan.plugins.formats.docx",
     "txplan.plugins.packs.default_pack",
 )
 

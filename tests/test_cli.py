@@ -30,36 +30,40 @@ def files_in(folder: Path) -> list[str]:
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
 
 
-def test_render_writes_markdown_to_the_current_folder(run: Run, work: Path, example_path: Path) -> None:
-    """By default the output is <plan-stem>.md in the current folder, mode 0600."""
+def test_render_writes_word_to_the_current_folder_by_default(run: Run, work: Path, example_path: Path) -> None:
+    """By default the output is <plan-stem>.docx in the current folder, mode 0600."""
     result = run("render", example_path)
     assert result.code == 0, result.err
-    assert result.out == "wrote attachment-plan.md\n"
-    written = work / "attachment-plan.md"
-    assert written.read_text(encoding="utf-8").startswith("**Harbour & Vine Counselling**")
+    assert result.out == "wrote attachment-plan.docx\n"
+    written = work / "attachment-plan.docx"
+    assert written.read_bytes()[:2] == b"PK"
     assert stat.S_IMODE(written.stat().st_mode) == 0o600
+    assert run("render", example_path, "-f", "md").out == "wrote attachment-plan.md\n"
+    assert (work / "attachment-plan.md").read_text(encoding="utf-8").startswith("**Harbour & Vine Counselling**")
 
 
 def test_outputs_are_0600_even_with_a_permissive_umask(run: Run, work: Path, example_path: Path) -> None:
     """Outputs hold health information: 0600 whatever the umask."""
     old = os.umask(0)
     try:
-        assert run("render", example_path, "-o", "out/").code == 0
+        assert run("render", example_path, "-f", "docx,md", "-o", "out/").code == 0
     finally:
         os.umask(old)
-    assert stat.S_IMODE((work / "out" / "attachment-plan.md").stat().st_mode) == 0o600
+    assert files_in(work / "out") == ["attachment-plan.docx", "attachment-plan.md"]
+    for name in files_in(work / "out"):
+        assert stat.S_IMODE((work / "out" / name).stat().st_mode) == 0o600
 
 
 def test_output_path_rules(run: Run, work: Path, example_path: Path) -> None:
     """-o is a file for one plan in one format, a folder (created) otherwise or when it ends in /."""
-    assert run("render", example_path, "-o", "plan.md").code == 0
+    assert run("render", example_path, "-f", "md", "-o", "plan.md").code == 0
     assert (work / "plan.md").is_file()
     assert run("render", example_path, "-f", "markdown,md", "-o", "nested/deeper/").code == 0  # md is markdown's alias
     assert files_in(work / "nested") == ["deeper/attachment-plan.md"]
     second = work / "second.yaml"
     second.write_bytes(example_path.read_bytes())
     assert run("render", example_path, second, "-o", "many").code == 0
-    assert files_in(work / "many") == ["attachment-plan.md", "second.md"]
+    assert files_in(work / "many") == ["attachment-plan.docx", "second.docx"]
 
 
 def test_input_is_never_overwritten(run: Run, work: Path, example_path: Path) -> None:
@@ -79,7 +83,7 @@ def test_two_plans_with_the_same_name_are_refused(run: Run, work: Path, example_
         (work / folder).mkdir()
         (work / folder / "plan.yaml").write_bytes(example_path.read_bytes())
     result = run("render", "a/plan.yaml", "b/plan.yaml", "-o", "out")
-    assert result.code == 2 and "would both be written to out/plan.md" in result.err
+    assert result.code == 2 and "would both be written to out/plan.docx" in result.err
     assert not (work / "out").exists()
 
 
@@ -133,7 +137,7 @@ def test_batch_writes_the_good_plans_and_reports_the_bad(run: Run, work: Path, e
     """With several plans, each is all-or-nothing: good ones are written, bad ones reported, exit 2."""
     (work / "good.yaml").write_bytes(example_path.read_bytes())
     (work / "bad.yaml").write_text("client: {}\n", encoding="utf-8")
-    result = run("render", "good.yaml", "bad.yaml", "-o", "out")
+    result = run("render", "good.yaml", "bad.yaml", "-f", "md", "-o", "out")
     assert result.code == 2
     assert files_in(work / "out") == ["good.md"]
     assert "bad.yaml:1: client.name: required field is missing" in result.err
@@ -164,7 +168,7 @@ def test_example_command(run: Run, work: Path, example_path: Path) -> None:
 def test_usage_errors(run: Run, work: Path, example_path: Path) -> None:
     """An unknown format (exit 2) and an unknown pack (exit 3) are named with the choices."""
     result = run("render", example_path, "-f", "pdf")
-    assert result.code == 2 and result.err == "txplan: error: unknown output format 'pdf' (available: markdown, md)\n"
+    assert result.code == 2 and result.err == "txplan: error: unknown output format 'pdf' (available: docx, markdown, md, word)\n"
     result = run("render", example_path, "--pack", "acme")
     assert result.code == 3 and "no template pack named 'acme' (available: default" in result.err
     assert files_in(work) == []
@@ -182,7 +186,7 @@ def test_output_folder_that_cannot_be_written(run: Run, work: Path, example_path
     monkeypatch.setattr(output.tempfile, "mkstemp", read_only)
     result = run("render", example_path, "-o", "ro/")
     assert result.code == 4
-    assert result.err == "txplan: error: cannot write ro/attachment-plan.md: permission denied (the folder is read-only or not yours)\n"
+    assert result.err == "txplan: error: cannot write ro/attachment-plan.docx: permission denied (the folder is read-only or not yours)\n"
 
 
 def test_crash_while_writing_keeps_the_previous_outputs(run: Run, work: Path, example_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

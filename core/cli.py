@@ -74,41 +74,92 @@ def _own_frame(exc: BaseException) -> str:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    """Render each plan into each requested format."""
+    """Render each plan into each requested format, in parallel with ``--jobs``."""
     engine = _engine(args)
     formats = _formats(engine, args.format)
     for fmt in formats:
         engine.prepare(fmt)
     targets = _targets([Path(p) for p in args.plans], formats, args.output)
+    jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
+    progress = _Progress(len(targets), enabled=len(targets) > 1 and sys.stderr.isatty())
     failed = 0
-    made_folder = False
-    for plan_path, outputs in targets:
-        try:
-            plan = engine.load(plan_path)
-            _print_warnings(engine, plan)
-            document = engine.render_document(plan)
-            rendered = [(path, engine.render_with(fmt, document)) for fmt, path in outputs]
-        except PlanError as exc:
+    folders_ready = False
+    for plan_path, outcome in _render_all(engine, args, targets, jobs):
+        messages, rendered = outcome
+        progress.clear()
+        for line in messages:
+            print(line, file=sys.stderr)
+        if rendered is None:
             failed += 1
-            for line in exc.lines():
-                print(line, file=sys.stderr)
-            print(f"txplan: {plan_path}: not rendered ({_count(len(exc.problems), 'problem')})", file=sys.stderr)
-            continue
-        if not made_folder:
-            from .output import ensure_folder
+            print(f"txplan: {plan_path}: not rendered", file=sys.stderr)
+        else:
+            from .output import ensure_folder, write_outputs
 
-            for folder in {path.parent for _, outs in targets for _, path in outs}:
-                ensure_folder(folder)
-            made_folder = True
-        from .output import write_outputs
-
-        write_outputs(rendered)
-        for path, _ in rendered:
-            print(f"wrote {path}")
+            if not folders_ready:
+                for folder in {path.parent for _, outs in targets for _, path in outs}:
+                    ensure_folder(folder)
+                folders_ready = True
+            write_outputs(rendered)
+            for path, _ in rendered:
+                print(f"wrote {path}")
+        progress.step()
+    progress.done()
     if failed:
         print(f"txplan: {failed} of {len(targets)} plans could not be rendered", file=sys.stderr)
         return EXIT_BAD_INPUT
     return EXIT_OK
+
+
+Outcome = tuple[list[str], "list[tuple[Path, bytes]] | None"]
+
+
+def render_one(engine: Engine, plan_path: Path, outputs: list[tuple[OutputFormat, Path]]) -> Outcome:
+    """Render one plan into its outputs, in memory: (messages to print, rendered files or
+    ``None`` when the plan has errors). Pack and plugin errors are raised: they stop the run."""
+    try:
+        plan = engine.load(plan_path)
+        problems = engine.validate(plan)
+        warnings = [str(p) for p in problems if p.severity != "error"]
+        document = engine.render_document(plan)
+    except PlanError as exc:
+        return [str(p) for p in exc.problems], None
+    return warnings, [(path, engine.render_with(fmt, document)) for fmt, path in outputs]
+
+
+def _render_all(engine: Engine, args: argparse.Namespace, targets: list[Any], jobs: int) -> Any:
+    """Yield (plan, outcome) in the order the plans were given, rendering in ``jobs`` processes."""
+    if jobs <= 1 or len(targets) <= 1:
+        for plan_path, outputs in targets:
+            yield plan_path, render_one(engine, plan_path, outputs)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    from . import batch
+
+    work = [(str(plan), [(fmt.name, str(path)) for fmt, path in outputs]) for plan, outputs in targets]
+    with ProcessPoolExecutor(max_workers=min(jobs, len(targets)), initializer=batch.start_worker, initargs=(getattr(args, "pack", None), args.no_plugins)) as pool:
+        for (plan_path, _), outcome in zip(targets, pool.map(batch.render_in_worker, work, chunksize=4)):
+            yield plan_path, outcome
+
+
+class _Progress:
+    """``[12/500]`` on the terminal while a batch renders; silent when stderr is not a terminal."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total, self.enabled, self.count = total, enabled, 0
+
+    def step(self) -> None:
+        self.count += 1
+        if self.enabled:
+            print(f"\r[{self.count}/{self.total}] plans rendered", end="", file=sys.stderr, flush=True)
+
+    def clear(self) -> None:
+        if self.enabled and self.count:
+            print("\r\033[K", end="", file=sys.stderr)
+
+    def done(self) -> None:
+        if self.enabled:
+            print(file=sys.stderr)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -202,12 +253,6 @@ def _print_plugin_problems(problems: list[str]) -> None:
         print(f"txplan: warning: {problem}", file=sys.stderr)
 
 
-def _print_warnings(engine: Engine, plan: Any) -> None:
-    for problem in engine.validate(plan):
-        if problem.severity != "error":
-            print(problem, file=sys.stderr)
-
-
 def _formats(engine: Engine, spec: str) -> list[OutputFormat]:
     formats: list[OutputFormat] = []
     for name in (n.strip() for n in spec.split(",")):
@@ -293,6 +338,7 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("-f", "--format", default=DEFAULT_FORMAT, metavar="FORMAT[,FORMAT]", help=f"output formats (default: {DEFAULT_FORMAT}); see 'txplan plugins'")
     render.add_argument("-o", "--output", metavar="PATH", help="output file (one plan, one format) or folder (created if missing); default: the current folder")
     render.add_argument("--pack", metavar="NAME|DIR", help="template pack: an installed pack's name or a pack folder (default: default)")
+    render.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="render in N processes (0: one per CPU; default 1)")
     render.set_defaults(command=cmd_render)
 
     validate = commands.add_parser("validate", parents=[common], help="check plans and list every problem", description="Check plans against the effective schema and list every problem.")

@@ -250,3 +250,30 @@ def test_help_and_version(run: Run, capsys: pytest.CaptureFixture[str]) -> None:
         assert info.value.code == 0
         assert capsys.readouterr().out
     assert run().code == 2
+
+
+def test_parallel_batch_matches_sequential(run: Run, work: Path, example_path: Path) -> None:
+    """--jobs renders in worker processes: same files, same bytes, failures still reported, exit 2."""
+    for n in range(5):
+        (work / f"plan{n}.yaml").write_bytes(example_path.read_bytes())
+    (work / "bad.yaml").write_text("client: {}\n", encoding="utf-8")
+    plans = sorted(str(p.name) for p in work.glob("*.yaml"))
+    parallel = run("render", *plans, "-f", "docx,md", "-o", "par", "--jobs", "2")
+    sequential = run("render", *plans, "-f", "docx,md", "-o", "seq")
+    assert parallel.code == sequential.code == 2
+    assert parallel.err == sequential.err and "bad.yaml:1: client.name: required field is missing" in parallel.err
+    assert files_in(work / "par") == files_in(work / "seq") == sorted(f"plan{n}.{ext}" for n in range(5) for ext in ("docx", "md"))
+    for name in files_in(work / "par"):
+        assert (work / "par" / name).read_bytes() == (work / "seq" / name).read_bytes()
+
+
+def test_progress_shows_only_on_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    """The progress counter writes to a terminal and stays silent otherwise."""
+    from txplan.cli import _Progress
+
+    quiet = _Progress(3, enabled=False)
+    quiet.step(), quiet.done()
+    assert capsys.readouterr().err == ""
+    shown = _Progress(2, enabled=True)
+    shown.step(), shown.step(), shown.done()
+    assert capsys.readouterr().err == "\r[1/2] plans rendered\r[2/2] plans rendered\n"

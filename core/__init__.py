@@ -12,6 +12,9 @@ import pluggy
 
 from .hookspecs import PROJECT_NAME
 
+#: txplan's version; pyproject.toml reads it from here.
+__version__ = "0.1.0.dev0"
+
 #: Marker for plugin hook implementations: ``@txplan.hookimpl``.
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 

@@ -8,7 +8,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from importlib import metadata, resources
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -306,11 +306,14 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _version() -> str:
-    try:
-        return metadata.version("txplan")
-    except metadata.PackageNotFoundError:  # pragma: no cover
-        return "unknown"
+class _VersionAction(argparse.Action):
+    """``--version``, looked up only when asked for (reading package metadata slows every start)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        from . import __version__
+
+        print(f"txplan {__version__}")
+        parser.exit()
 
 
 def _common_options(default: Any) -> argparse.ArgumentParser:
@@ -330,7 +333,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 success, 1 check found problems, 2 bad plan input, 3 bad template pack or plugin, 4 cannot write output, 70 internal error.",
         parents=[_common_options(default=False)],
     )
-    parser.add_argument("--version", action="version", version=f"txplan {_version()}")
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="show txplan's version and exit")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     render = commands.add_parser("render", parents=[common], help="render plans into documents", description="Render plans into documents.")

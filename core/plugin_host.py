@@ -14,7 +14,6 @@ import importlib
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from importlib import metadata
 from typing import Any, TypeVar
 
 import pluggy
@@ -65,7 +64,7 @@ class PluginHost:
         self.pm.add_hookspecs(hookspecs)
         self.problems: list[str] = []
         self._info: dict[str, PluginInfo] = {}
-        txplan_version = _distribution_version("txplan")
+        from . import __version__ as txplan_version
         for module_name in BUILTIN_PLUGINS:
             module = importlib.import_module(module_name)
             self._register(module, module_name, "txplan", txplan_version, builtin=True)
@@ -122,8 +121,12 @@ class PluginHost:
                 self.problems.append(f"plugin {info.label} implements unknown hook '{hook_name}'; it was not loaded")
 
     def _load_entrypoints(self) -> None:
+        from importlib import metadata
+
         allow = os.environ.get(LOAD_PLUGINS_ENV)
         allowed = None if allow is None else {n.strip() for n in allow.split(",") if n.strip()}
+        if allowed == set():
+            return  # nothing allowed: no need to read every installed package's metadata
         for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             if allowed is not None and ep.name not in allowed:
                 continue
@@ -195,9 +198,3 @@ class PluginHost:
                 self.problems.append(f"plugin {info.label} failed in {hook_name}: {type(exc).__name__}: {exc}")
         return found
 
-
-def _distribution_version(name: str) -> str:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:  # pragma: no cover - running from an uninstalled tree
-        return "unknown"

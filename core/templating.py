@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound
+from jinja2 import BaseLoader, FileSystemBytecodeCache, StrictUndefined, TemplateNotFound
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
@@ -103,6 +103,7 @@ def make_environment(roots: Sequence[tuple[str, Path]]) -> PackEnvironment:
     specific first, with txplan's filters."""
     env = PackEnvironment(
         loader=PackLoader(roots),
+        bytecode_cache=bytecode_cache(),
         undefined=StrictUndefined,
         autoescape=False,
         finalize=escape_markdown,
@@ -115,6 +116,35 @@ def make_environment(roots: Sequence[tuple[str, Path]]) -> PackEnvironment:
     env.filters["markdown"] = MarkdownText
     env.filters["format_date"] = format_date
     return env
+
+
+CACHE_ENV = "TXPLAN_CACHE_DIR"
+
+
+def bytecode_cache() -> FileSystemBytecodeCache | None:
+    """A cache of compiled templates, so that a command does not recompile the pack's templates
+    every time it starts (compiling is most of a cold start's template cost).
+
+    It lives in ``$TXPLAN_CACHE_DIR`` (default ``$XDG_CACHE_HOME/txplan`` or ``~/.cache/txplan``;
+    set it empty to turn caching off), holds compiled templates only (never plan content), and is
+    used only in a folder that is the user's own and closed to others, since compiled code is
+    loaded from it. Jinja checks each entry against the template's source before using it.
+    """
+    setting = os.environ.get(CACHE_ENV)
+    if setting == "":
+        return None
+    if setting is None:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        setting = os.path.join(base, "txplan")
+    folder = Path(setting) / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        info = folder.stat()
+        if (hasattr(os, "getuid") and info.st_uid != os.getuid()) or info.st_mode & 0o077:
+            return None
+    except OSError:
+        return None
+    return FileSystemBytecodeCache(str(folder))
 
 
 def format_date(value: Any, pattern: str = "%Y-%m-%d") -> Any:

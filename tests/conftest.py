@@ -23,6 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No third-party plugins from the machine, and no network: any connection attempt fails."""
     monkeypatch.setenv(LOAD_PLUGINS_ENV, "")
+    monkeypatch.setenv("TXPLAN_CACHE_DIR", "")  # compile templates afresh; write nothing outside tmp
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("txplan tried to open a network connection")

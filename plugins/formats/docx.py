@@ -51,7 +51,7 @@ def render_docx(document: RenderedDocument) -> bytes:
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
     from docx.oxml import parse_xml
 
-    from .wordml.package import reproducible, set_core_properties
+    from .wordml.package import save_reproducibly, set_core_properties
     from .wordml.writer import BodyWriter, UnknownBlock
 
     reference = prepare_docx(document.pack)
@@ -84,9 +84,7 @@ def render_docx(document: RenderedDocument) -> bytes:
     plan = document.context["plan"]
     _fill_placeholders(word, _placeholder_values(plan, document.context["labels"]))
     set_core_properties(word, document.title, (plan.get("plan") or {}).get("start_date"))
-    out = io.BytesIO()
-    word.save(out)
-    return reproducible(out.getvalue())
+    return save_reproducibly(word)
 
 
 class _Numbering:

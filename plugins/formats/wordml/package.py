@@ -1,7 +1,7 @@
-"""Make a saved DOCX reproducible and free of identifying metadata.
+"""Make a DOCX reproducible and free of identifying metadata.
 
 python-docx stamps every zip member with the current time; the same plan must give the same
-bytes, so the package is rewritten with a fixed timestamp and fixed member attributes. Core
+bytes, so the package is written with a fixed timestamp and fixed member attributes. Core
 properties are set from the plan (never the clock) and carry no client-identifying information.
 """
 
@@ -38,14 +38,37 @@ def set_core_properties(document: Any, title: str, plan_date: str | None) -> Non
             element.remove(child)
 
 
-def reproducible(docx_bytes: bytes) -> bytes:
-    """The same package with fixed timestamps and attributes, members in their original order."""
-    source = zipfile.ZipFile(io.BytesIO(docx_bytes))
+def save_reproducibly(document: Any) -> bytes:
+    """Serialise a python-docx document with fixed timestamps and attributes, in one pass.
+
+    python-docx's own ``save`` stamps members with the clock; this writes the same parts, in the
+    same order, through python-docx's package writer with a zip writer of our own.
+    """
+    from docx.opc.pkgwriter import PackageWriter
+
+    package = document.part.package
+    for part in package.parts:
+        part.before_marshal()
     out = io.BytesIO()
-    with source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            target.writestr(fixed, source.read(info))
+    writer = _FixedTimeZipWriter(out)
+    PackageWriter._write_content_types_stream(writer, package.parts)
+    PackageWriter._write_pkg_rels(writer, package.rels)
+    PackageWriter._write_parts(writer, package.parts)
+    writer.close()
     return out.getvalue()
+
+
+class _FixedTimeZipWriter:
+    """The physical-package writer interface python-docx's PackageWriter uses (write, close)."""
+
+    def __init__(self, target: io.BytesIO) -> None:
+        self.zip = zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED)
+
+    def write(self, pack_uri: Any, blob: bytes) -> None:
+        info = zipfile.ZipInfo(pack_uri.membername, date_time=FIXED_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o600 << 16
+        self.zip.writestr(info, blob)
+
+    def close(self) -> None:
+        self.zip.close()

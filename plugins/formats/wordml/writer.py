@@ -43,15 +43,16 @@ class UnknownBlock(Exception):
 
 @lru_cache(maxsize=1)
 def markdown_parser() -> Any:
-    """The one markdown-it parser: CommonMark, tables, strikethrough, our containers; no raw
-    HTML, no linkify (nothing in a plan turns into a link by itself)."""
+    """The one markdown-it parser: CommonMark, tables, strikethrough and ``:::`` blocks; no raw
+    HTML, no linkify (nothing in a plan turns into a link by itself), no link reference
+    definitions. One container rule serves every block name (one rule is tried per line, not
+    one per name; the name is checked when the block is written)."""
     from markdown_it import MarkdownIt
     from mdit_py_plugins.container import container_plugin
 
     parser = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(["table", "strikethrough"])
-    for name in CONTAINERS:
-        parser.use(container_plugin, name=name)
-    parser.use(container_plugin, name="unknown", validate=lambda params, *args: params.strip() != "" and params.strip().split()[0] not in CONTAINERS)
+    parser.disable(["html_block", "html_inline", "reference"])
+    parser.use(container_plugin, name="block", validate=lambda params, *args: bool(params.strip()))
     return parser
 
 
@@ -111,14 +112,14 @@ class BodyWriter:
                 out.append(self._table(tokens[i:end], keep_together="signature-block" in containers))
                 i = end + 1
                 continue
-            elif kind.startswith("container_") and kind.endswith("_open"):
-                name = kind[len("container_") : -len("_open")]
-                if name == "unknown":
-                    raise UnknownBlock(f"unknown block '::: {token.info.strip()}' (known: {', '.join(CONTAINERS)})")
+            elif kind == "container_block_open":
+                name = token.info.strip().split()[0]
+                if name not in CONTAINERS:
+                    raise UnknownBlock(f"unknown block '::: {name}' (known: {', '.join(CONTAINERS)})")
                 if name == "page-break":
                     out.append('<w:p><w:r><w:br w:type="page"/></w:r></w:p>')
                 containers.append(name)
-            elif kind.startswith("container_") and kind.endswith("_close"):
+            elif kind == "container_block_close":
                 containers.pop()
             elif kind == "blockquote_open":
                 quote_depth += 1

@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test wheel clean
+.PHONY: demo test bench wheel clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ test: wheel
 	# The pytest script (not `python -m pytest`) keeps the repository root off sys.path, so the
 	# tests import the installed txplan, never core/ or plugins/ from the working tree.
 	$(BIN)/pytest
+
+# Not part of `make test`: timings belong in a benchmark, never in a unit test.
+bench: wheel
+	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps dist/*.whl
+	$(BIN)/python -m pip install --quiet dist/*.whl "docxtpl>=0.16"
+	$(BIN)/python benchmarks/bench.py --write-readme
 
 clean:
 	rm -rf $(VENV) dist build out *.egg-info

@@ -120,7 +120,7 @@ def render_one(engine: Engine, plan_path: Path, outputs: list[tuple[OutputFormat
         plan = engine.load(plan_path)
         problems = engine.validate(plan)
         warnings = [str(p) for p in problems if p.severity != "error"]
-        document = engine.render_document(plan)
+        document = engine.render_document(plan, problems)
     except PlanError as exc:
         return [str(p) for p in exc.problems], None
     return warnings, [(path, engine.render_with(fmt, document)) for fmt, path in outputs]

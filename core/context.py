@@ -5,7 +5,6 @@ addresses)."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,7 +20,7 @@ def build_context(
 ) -> dict[str, Any]:
     """The context for a valid plan: ``plan`` (the data, completed and with derived values),
     ``labels`` (the pack's headings) and ``title``."""
-    plan = complete(copy.deepcopy(dict(data)), schema, schema)
+    plan = complete(dict(data), schema, schema)
     entries = {f"{lib.namespace}.{entry.id}": entry for lib in libraries.values() for entry in lib.entries}
     for intervention in plan["interventions"]:
         entry = entries.get(intervention.get("library") or "")
@@ -44,27 +43,38 @@ def _score_summary(instrument: Instrument, assessment: Mapping[str, Any]) -> str
 
 
 def complete(value: Any, schema: Mapping[str, Any], root: Mapping[str, Any]) -> Any:
-    """Fill in the optional fields ``value`` leaves out, as the schema declares them: a missing
-    list becomes ``[]``, a missing block whose fields are all optional becomes that block with
-    its fields empty, anything else missing becomes ``None``. Templates can then write
-    ``{% if plan.therapy.frequency %}`` without tripping ``StrictUndefined``, which still
-    catches misspelled names."""
+    """A copy of ``value`` with the optional fields it leaves out filled in, as the schema
+    declares them: a missing list becomes ``[]``, a missing block whose fields are all optional
+    becomes that block with its fields empty, anything else missing becomes ``None``. Templates
+    can then write ``{% if plan.therapy.frequency %}`` without tripping ``StrictUndefined``,
+    which still catches misspelled names. The plan itself is never changed."""
     schema = _resolve(schema, root)
-    if isinstance(value, dict) and "properties" in schema:
-        for name, sub in schema["properties"].items():
-            sub = _resolve(sub, root)
-            if name in value:
-                value[name] = complete(value[name], sub, root)
-            elif name.startswith("$"):
+    if isinstance(value, dict):
+        properties = schema.get("properties", {})
+        out = {name: complete(item, properties[name], root) if name in properties else _copy(item) for name, item in value.items()}
+        for name, sub in properties.items():
+            if name in out or name.startswith("$"):
                 continue
-            elif sub.get("type") == "array":
-                value[name] = []
+            sub = _resolve(sub, root)
+            if sub.get("type") == "array":
+                out[name] = []
             elif sub.get("type") == "object" and not sub.get("required") and "properties" in sub:
-                value[name] = complete({}, sub, root)
+                out[name] = complete({}, sub, root)
             else:
-                value[name] = None
-    elif isinstance(value, list) and isinstance(schema.get("items"), Mapping):
-        return [complete(item, schema["items"], root) for item in value]
+                out[name] = None
+        return out
+    if isinstance(value, list):
+        items = schema.get("items")
+        return [complete(item, items, root) if isinstance(items, Mapping) else _copy(item) for item in value]
+    return value
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of plain plan data (dicts, lists and scalars)."""
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
     return value
 
 

@@ -64,6 +64,9 @@ _ALLOWED_TAGS = {
     "tag:yaml.org,2002:seq",
 }
 
+# '&name' or '*name' where a node can start; '&' between words ("Harbour & Vine") never matches.
+_MAYBE_ANCHOR = re.compile(r"(?:^|[\s\[{,])[&*][^\s\[\]{},]", re.MULTILINE)
+
 _CONTROL_NAMES = {
     0x00: "null",
     0x07: "bell",
@@ -226,7 +229,7 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, dict[PathTuple, int]]:
 def _refuse_anchors(text: str, source: str) -> None:
     """Refuse anchors and aliases from the event stream, before anything is built from them, so
     an alias bomb costs no more than reading the file."""
-    if "&" not in text and "*" not in text:
+    if not _MAYBE_ANCHOR.search(text):
         return
     loader = _PlanYamlLoader(text)
     try:
@@ -369,17 +372,18 @@ def _clean(data: Any, plan: Plan, problems: list[Problem]) -> Any:
     return result
 
 
+_INVALID_CHARACTER = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _check_text(text: str, path: PathTuple, plan: Plan, problems: list[Problem]) -> None:
-    for position, char in enumerate(text):
-        code = ord(char)
-        if (code < 0x20 and char not in "\t\n") or code in (0xFFFE, 0xFFFF) or 0xD800 <= code <= 0xDFFF:
-            if 0xD800 <= code <= 0xDFFF:
-                what = "a lone surrogate"
-            elif code >= 0xFFFE:
-                what = "a noncharacter"
-            else:
-                what = _CONTROL_NAMES.get(code, "a control character")
-            problems.append(
-                plan.problem(path, f"character U+{code:04X} ({what}) at position {position + 1} is not allowed in a treatment plan")
-            )
-            return
+    match = _INVALID_CHARACTER.search(text)
+    if match is None:
+        return
+    code = ord(match.group())
+    if 0xD800 <= code <= 0xDFFF:
+        what = "a lone surrogate"
+    elif code >= 0xFFFE:
+        what = "a noncharacter"
+    else:
+        what = _CONTROL_NAMES.get(code, "a control character")
+    problems.append(plan.problem(path, f"character U+{code:04X} ({what}) at position {match.start() + 1} is not allowed in a treatment plan"))

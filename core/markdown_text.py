@@ -20,6 +20,8 @@ _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 # block quotes, container fences, ordered-list numbers.
 _LINE_START = re.compile(r"^([-+=:>!])")
 _ORDERED = re.compile(r"^(\d{1,9})([.)])")
+# Anything any of the above could change.
+_ANY = re.compile(r"[\\`*_\[\]<>|~#{}&]|^[-+=:>!]|^\d{1,9}[.)]")
 
 
 class MarkdownText(str):
@@ -50,6 +52,8 @@ def escape_markdown(value: Any) -> str:
 
 
 def _escape_line(line: str) -> str:
+    if not _ANY.search(line):  # most text (names, dates, sentences) needs nothing
+        return line
     line = _ALWAYS.sub(r"\\\1", line)
     line = _ENTITY.sub(r"\\&", line)
     line = _ORDERED.sub(r"\1\\\2", line)

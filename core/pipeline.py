@@ -61,9 +61,12 @@ class Engine:
         """Every problem in ``plan``: errors (severity ``error``) and warnings, in line order."""
         return self.validator.problems(plan)
 
-    def render_document(self, plan: Plan) -> RenderedDocument:
-        """Validate ``plan`` and render its sections; raises :class:`PlanError` if it has errors."""
-        errors = [p for p in self.validate(plan) if p.severity == "error"]
+    def render_document(self, plan: Plan, problems: list[Problem] | None = None) -> RenderedDocument:
+        """Validate ``plan`` (unless its ``problems`` from :meth:`validate` are given) and render
+        its sections; raises :class:`PlanError` if it has errors."""
+        if problems is None:
+            problems = self.validate(plan)
+        errors = [p for p in problems if p.severity == "error"]
         if errors:
             raise PlanError(problems=errors)
         context = build_context(

@@ -34,6 +34,7 @@ HEADING_STYLES = {"h1": "Title", "h2": "Heading 1", "h3": "Heading 2"}
 TEXT_WIDTH_TWIPS = 9360  # 6.5 in: US Letter less one-inch margins
 TWIPS_PER_CHAR = 105  # a 9-point character, generously
 CELL_PADDING_TWIPS = 240
+SIGNING_ROW_HEIGHT = '<w:trHeight w:val="680" w:hRule="atLeast"/>'
 LINK_SCHEMES = ("http://", "https://", "mailto:")
 
 
@@ -178,11 +179,14 @@ class BodyWriter:
         body = []
         for row_index, (header, cells) in enumerate(rows):
             last = row_index == len(rows) - 1
-            props = "<w:cantSplit/>" + ("<w:tblHeader/>" if header else "")
+            signing_row = keep_together and not header
+            # A signature row is tall, its text on the bottom line, so there is room to sign.
+            props = "<w:cantSplit/>" + ("<w:tblHeader/>" if header else "") + (SIGNING_ROW_HEIGHT if signing_row else "")
+            align = '<w:vAlign w:val="bottom"/>' if signing_row else ""
             style = "Table Heading" if header else "Table Text"
             keep = header or (keep_together and not last)
             tcs = "".join(
-                f'<w:tc><w:tcPr><w:tcW w:w="{widths[c]}" w:type="dxa"/></w:tcPr>'
+                f'<w:tc><w:tcPr><w:tcW w:w="{widths[c]}" w:type="dxa"/>{align}</w:tcPr>'
                 f"{self._paragraph(style, cells[c] if c < len(cells) else [], keep_next=keep and not header)}</w:tc>"
                 for c in range(columns)
             )

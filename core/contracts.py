@@ -47,7 +47,12 @@ class RenderedDocument:
     @property
     def markdown(self) -> str:
         """The sections joined by blank lines, ending in one newline."""
-        return "\n\n".join(s.markdown.strip("\n") for s in self.sections) + "\n"
+        return self.markdown_without()
+
+    def markdown_without(self, skipped: frozenset[str] = frozenset()) -> str:
+        """The sections not named in ``skipped``, joined as :attr:`markdown` joins them (a format
+        whose page header carries the letterhead skips the ``letterhead`` section)."""
+        return "\n\n".join(s.markdown.strip("\n") for s in self.sections if s.name not in skipped) + "\n"
 
 
 @dataclass(frozen=True)

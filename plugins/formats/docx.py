@@ -14,7 +14,7 @@ from typing import Any
 
 from txplan import hookimpl
 from txplan.contracts import OutputFormat, RenderedDocument
-from txplan.errors import PackError
+from txplan.errors import PackError, Problem
 
 from .wordml.reference import PLACEHOLDER, Reference, UnusableReference, header_footer_parts, load_reference
 
@@ -39,9 +39,7 @@ def prepare_docx(pack: Any) -> Reference:
     return reference
 
 
-def _problem(path: Any, message: str) -> Any:
-    from txplan.errors import Problem
-
+def _problem(path: Any, message: str) -> Problem:
     return Problem(str(path), None, "", message)
 
 
@@ -70,7 +68,7 @@ def render_docx(document: RenderedDocument) -> bytes:
         return links[url]
 
     writer = BodyWriter(reference.style_ids, link_id, numbering.new_list)
-    markdown = "\n\n".join(s.markdown.strip("\n") for s in document.sections if s.name not in SKIPPED_SECTIONS) + "\n"
+    markdown = document.markdown_without(SKIPPED_SECTIONS)
     try:
         xml = writer.body_xml(markdown)
     except UnknownBlock as exc:

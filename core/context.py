@@ -1,13 +1,14 @@
 """Build the render context templates see: the plan with every optional field present, plus
 values derived once in Python so that templates stay simple (display names of library
-interventions and instruments, the interventions serving each goal, the issues each goal
-addresses)."""
+interventions, instrument results, progress and alerts, the interventions serving each goal, the
+issues each goal addresses)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from . import measures
 from .contracts import Instrument, InterventionLibrary
 
 
@@ -26,20 +27,18 @@ def build_context(
         entry = entries.get(intervention.get("library") or "")
         intervention["display_name"] = intervention.get("name") or (entry.name if entry else intervention.get("library"))
         intervention["display_description"] = intervention.get("description") or (entry.description if entry else None)
-    for assessment in plan["assessments"]:
-        instrument = instruments.get(assessment.get("instrument"))
-        assessment["display_name"] = assessment.get("name") or (instrument.name if instrument else assessment["instrument"])
-        assessment["display_result"] = assessment.get("result") or (_score_summary(instrument, assessment) if instrument else None)
+    assessments = plan["assessments"]
+    measures.add_results(assessments, instruments)
+    plan["alerts"] = measures.alerts(assessments, instruments)
+    plan["progress"] = measures.progress(assessments, instruments)
+    for goal in plan["goals"]:
+        for objective in goal["objectives"]:
+            objective["measure_status"] = measures.objective_status(objective, assessments, instruments)
     issues = {issue["id"]: issue for issue in plan["presenting_issues"] if issue.get("id")}
     for goal in plan["goals"]:
         goal["served_by"] = [i for i in plan["interventions"] if goal["id"] in (i.get("goals") or [])]
         goal["addressed_issues"] = [issues[ref] for ref in goal.get("addresses") or [] if ref in issues]
     return {"plan": plan, "labels": labels, "title": labels.get("title", "Treatment plan")}
-
-
-def _score_summary(instrument: Instrument, assessment: Mapping[str, Any]) -> str:
-    scores = instrument.score(assessment)
-    return "; ".join(f"{name}: {value}" for name, value in scores.items() if not isinstance(value, (dict, list)))
 
 
 def complete(value: Any, schema: Mapping[str, Any], root: Mapping[str, Any]) -> Any:

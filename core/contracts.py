@@ -86,12 +86,42 @@ class OutputFormat:
 
 
 @dataclass(frozen=True)
+class ScoreResult:
+    """What scoring one administration gives: named scores (``{"total": 14}``), the severity
+    band where the instrument has bands, flags (ids from :attr:`Instrument.flags`), and, for
+    instruments without numbers (a human-coded classification), a ``summary`` in words."""
+
+    scores: Mapping[str, float] = field(default_factory=dict)
+    severity: str | None = None
+    flags: tuple[str, ...] = ()
+    summary: str | None = None
+
+
+@dataclass(frozen=True)
+class ChangeThreshold:
+    """A published amount of change in one score that counts for something, e.g. a 5-point drop
+    in the PHQ-9 total as clinically meaningful. ``better`` says which direction is improvement."""
+
+    score: str
+    points: float
+    label: str
+    citation: str
+    better: str = "lower"
+
+
+@dataclass(frozen=True)
 class Instrument:
     """A standardised assessment instrument.
 
     ``schema`` is the JSON Schema fragment an assessment with ``instrument: <id>`` must satisfy
-    (besides the common ``instrument`` and ``date`` fields); ``score`` is a pure function from the
-    assessment mapping to its scores. ``codes`` maps code systems to codes (``{"LOINC": "44261-6"}``).
+    besides the common fields (``instrument``, ``date``, ``administered_by``, ``notes``): it
+    declares its own properties and required ones, and the core refuses any other field.
+    ``data_key`` names the field holding the responses (``txplan score`` wraps a bare value in
+    it). ``score`` is a pure function from a valid assessment mapping to a :class:`ScoreResult`.
+    ``score_labels`` names each score for people; ``codes`` gives a code per score where one
+    exists (``{"total": "LOINC 44261-6"}``); ``flags`` maps each flag id to the message every
+    output shows; ``thresholds`` are the published change thresholds; ``interpretation`` is a
+    note every output shows with the results.
     """
 
     id: str
@@ -99,8 +129,12 @@ class Instrument:
     citation: str
     licence: str
     schema: Mapping[str, Any]
-    score: Callable[[Mapping[str, Any]], Mapping[str, Any]]
+    score: Callable[[Mapping[str, Any]], ScoreResult]
+    data_key: str = "responses"
+    score_labels: Mapping[str, str] = field(default_factory=dict)
     codes: Mapping[str, str] = field(default_factory=dict)
+    flags: Mapping[str, str] = field(default_factory=dict)
+    thresholds: tuple[ChangeThreshold, ...] = ()
     interpretation: str = ""
 
     def problems(self) -> list[str]:
@@ -110,12 +144,21 @@ class Instrument:
             out.append(f"instrument id {self.id!r} must be lower case letters, digits and hyphens, not 'custom'")
         if not isinstance(self.schema, Mapping) or self.schema.get("type", "object") != "object":
             out.append("schema must be a JSON Schema object fragment")
+        elif self.data_key not in self.schema.get("properties", {}):
+            out.append(f"schema declares no '{self.data_key}' property (its data_key)")
         if not callable(self.score):
             out.append("score must be callable")
         for attribute in ("name", "citation", "licence"):
             if not isinstance(getattr(self, attribute), str) or not getattr(self, attribute).strip():
                 out.append(f"{attribute} must be a non-empty string")
+        for threshold in self.thresholds:
+            if not isinstance(threshold, ChangeThreshold) or threshold.better not in ("lower", "higher"):
+                out.append(f"threshold {threshold!r} must be a ChangeThreshold with better 'lower' or 'higher'")
         return out
+
+    def label(self, score: str) -> str:
+        """The name people read for ``score``."""
+        return self.score_labels.get(score, score.replace("_", " ").capitalize())
 
 
 @dataclass(frozen=True)

@@ -5,16 +5,18 @@ errors (so that every problem is reported at once)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
+from .contracts import Instrument
 from .errors import Problem
 from .fieldpath import PathTuple
 from .loader import Plan
 
 
-def problems(plan: Plan) -> list[Problem]:
-    """Every cross-field problem in ``plan`` (errors and warnings)."""
+def problems(plan: Plan, instruments: Mapping[str, Instrument] | None = None) -> list[Problem]:
+    """Every cross-field problem in ``plan`` (errors and warnings); ``instruments`` are the
+    registered ones, against which objectives' measures are checked."""
     data = plan.data
     out: list[Problem] = []
     goal_ids = _unique_ids(plan, "goals", _items(data, "goals"), out)
@@ -41,10 +43,29 @@ def problems(plan: Plan) -> list[Problem]:
             out.append(plan.problem((*path, "id"), f"goal '{goal['id']}' is not served by any intervention; list it in an intervention's goals", "warning"))
 
     _dates(plan, out)
+    _measures(plan, instruments or {}, out)
     primaries = [path for path, diagnosis in _items(data, "diagnoses") if diagnosis.get("primary") is True]
     for path in primaries[1:]:
         out.append(plan.problem((*path, "primary"), "only one diagnosis can be primary"))
     return out
+
+
+def _measures(plan: Plan, instruments: Mapping[str, Instrument], out: list[Problem]) -> None:
+    """An objective's measure must name a score its instrument gives; a warning when the plan
+    has no administration of that instrument yet."""
+    given = {a.get("instrument") for _, a in _items(plan.data, "assessments")}
+    for gpath, goal in _items(plan.data, "goals"):
+        for opath, objective in _items(goal, "objectives", gpath):
+            measure = objective.get("measure")
+            if not isinstance(measure, dict) or measure.get("instrument") not in instruments:
+                continue
+            instrument = instruments[measure["instrument"]]
+            scores = list(instrument.score_labels)
+            if measure.get("score") not in scores:
+                known = ", ".join(scores) if scores else "none: it gives no numeric score"
+                out.append(plan.problem((*opath, "measure", "score"), f"{instrument.id} has no score '{measure.get('score')}' (its scores: {known})"))
+            elif measure["instrument"] not in given:
+                out.append(plan.problem((*opath, "measure", "instrument"), f"the plan has no {instrument.id} administration yet, so this objective cannot be measured", "warning"))
 
 
 def _items(container: Any, key: str, base: PathTuple = ()) -> list[tuple[PathTuple, dict[str, Any]]]:

@@ -42,7 +42,7 @@ class Engine:
             self.host.instruments.values(), self.host.intervention_libraries.values(), self.pack.requires
         )
         try:
-            self.validator = PlanValidator(self.schema)
+            self.validator = PlanValidator(self.schema, self.host.instruments)
         except Exception as exc:  # noqa: BLE001 - only a pack's 'requires' overlay can break it
             raise PackError(f"template pack '{self.pack.name}': its 'requires' is not a usable JSON Schema: {exc}") from None
         self.env = make_environment(self.pack.template_roots())

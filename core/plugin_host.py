@@ -26,6 +26,12 @@ BUILTIN_PLUGINS = (
     "txplan.plugins.formats.markdown",
     "txplan.plugins.formats.docx",
     "txplan.plugins.packs.default_pack",
+    "txplan.plugins.instruments.ecr_r",
+    "txplan.plugins.instruments.ecr_rs",
+    "txplan.plugins.instruments.rq",
+    "txplan.plugins.instruments.aai",
+    "txplan.plugins.instruments.phq9",
+    "txplan.plugins.instruments.gad7",
 )
 
 #: Entry-point group third-party plugins declare in their ``pyproject.toml``.

@@ -37,8 +37,9 @@ def compose_schema(
 ) -> dict[str, Any]:
     """The effective schema for plans validated with these instruments, libraries and pack."""
     schema = core_schema()
+    instruments = sorted(instruments, key=lambda i: i.id)
     assessment = schema["$defs"]["assessment"]
-    for instrument in sorted(instruments, key=lambda i: i.id):
+    for instrument in instruments:
         assessment["properties"]["instrument"]["enum"].append(instrument.id)
         fragment = copy.deepcopy(dict(instrument.schema))
         fragment.pop("$schema", None)
@@ -46,6 +47,8 @@ def compose_schema(
         assessment["allOf"].append(
             {"if": {"properties": {"instrument": {"const": instrument.id}}, "required": ["instrument"]}, "then": fragment}
         )
+    measure = schema["properties"]["goals"]["items"]["properties"]["objectives"]["items"]["properties"]["measure"]
+    measure["properties"]["instrument"]["enum"] = sorted(i.id for i in instruments)
     library_ids = sorted(entry for library in libraries for entry in library.qualified_ids())
     schema["$defs"]["intervention"]["properties"]["library"]["enum"] = library_ids
     if pack_requires:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import jsonschema
@@ -18,6 +18,7 @@ import referencing
 import referencing.jsonschema
 
 from . import crossfield
+from .contracts import Instrument
 from .errors import Problem
 from .fieldpath import PathTuple
 from .loader import Plan
@@ -38,10 +39,11 @@ _FORMATS = ("date", "email")
 class PlanValidator:
     """Validates plans against one effective schema; build once, use for every plan."""
 
-    def __init__(self, schema: dict[str, Any]) -> None:
+    def __init__(self, schema: dict[str, Any], instruments: Mapping[str, Instrument] | None = None) -> None:
         """Build the validator with format checking and a local-only reference registry (a
         ``$ref`` to anything not bundled fails instead of fetching over the network)."""
         self.schema = schema
+        self.instruments = instruments or {}
         remote = sorted({ref for ref in _refs(schema) if not ref.startswith("#")})
         if remote:
             raise ValueError(f"only references inside the schema ('#/...') are allowed, not {', '.join(remote)}")
@@ -57,7 +59,7 @@ class PlanValidator:
         for error in self._validator.iter_errors(plan.data):
             for problem in self._describe(error, plan):
                 found.setdefault((problem.line, problem.path, problem.message), problem)
-        for problem in crossfield.problems(plan):
+        for problem in crossfield.problems(plan, self.instruments):
             found.setdefault((problem.line, problem.path, problem.message), problem)
         return sorted(found.values(), key=lambda p: (p.line or 0, p.path))
 
@@ -75,7 +77,12 @@ class PlanValidator:
                 for name in instance
                 if name not in allowed
             ]
-        return [plan.problem(path, _message(kind, expected, instance, subschema))]
+        message = _message(kind, expected, instance, subschema)
+        if _is_rating_list(path) and kind in ("minItems", "maxItems"):
+            message = _rating_count_message(len(instance), expected, kind)
+        elif len(path) > 1 and isinstance(path[-1], int) and _is_rating_list(path[:-1]):
+            message += f" (item {path[-1] + 1})"  # clinicians count items from 1
+        return [plan.problem(path, message)]
 
     def _declared_properties(self, schema: dict[str, Any], instance: Any) -> list[str]:
         """Field names ``schema`` allows for ``instance``, including those of ``if``/``then``
@@ -122,9 +129,29 @@ def _message(kind: str, expected: Any, instance: Any, schema: dict[str, Any]) ->
         return f"must be {'at most' if kind == 'maximum' else 'less than'} {expected}"
     if kind == "uniqueItems":
         return "lists the same value more than once"
-    if kind == "false":
-        return "is not allowed here"
+    if kind in (None, "false", "not"):  # a false schema, or "not": explain with its description
+        reason = schema.get("description") if isinstance(schema, dict) else None
+        return f"is not allowed here ({reason.rstrip('.')})" if reason else "is not allowed here"
+    if kind == "anyOf" and all(set(branch) == {"required"} for branch in expected):
+        return "needs one of: " + ", ".join(name for branch in expected for name in branch["required"])
+    if kind in ("minProperties", "maxProperties"):
+        if schema.get("description") and kind == "maxProperties":
+            return f"has too many entries: {schema['description'].rstrip('.')}"
+        return f"needs at {'least' if kind == 'minProperties' else 'most'} {expected} entr{'y' if expected == 1 else 'ies'}"
     return f"does not satisfy the schema's '{kind}' rule"
+
+
+def _is_rating_list(path: PathTuple) -> bool:
+    """An instrument's list of answers: ``responses``, or one target's list under it."""
+    return bool(path) and (path[-1] == "responses" or (len(path) > 1 and path[-2] == "responses" and isinstance(path[-1], str)))
+
+
+def _rating_count_message(given: int, expected: int, kind: str) -> str:
+    if kind == "maxItems":
+        return f"has {given} answers; the instrument has {expected} items"
+    first, last = given + 1, expected
+    missing = f"item {first} is" if first == last else f"items {first}-{last} are"
+    return f"has {given} answers; {missing} missing (no published rule allows scoring with missing items)"
 
 
 def _json_type(value: Any) -> str:

@@ -85,7 +85,7 @@ def write(path: Path, text: str) -> Path:
 @pytest.fixture
 def toy_instrument() -> Any:
     """A made-up three-item instrument (0-3 per item, total score) for plugin and schema tests."""
-    from txplan.contracts import Instrument
+    from txplan.contracts import Instrument, ScoreResult
 
     return Instrument(
         id="toy-3",
@@ -105,5 +105,6 @@ def toy_instrument() -> Any:
                 }
             },
         },
-        score=lambda data: {"total": sum(data["responses"])},
+        score=lambda data: ScoreResult({"total": sum(data["responses"])}),
+        score_labels={"total": "Total"},
     )

@@ -114,10 +114,10 @@ def test_hook_register_instruments(engine_with: Callable[..., txplan.Engine], ex
     text = example_text.replace("assessments:\n", "assessments:\n  - instrument: toy-3\n    date: 2026-09-01\n    responses: [1, 2, 3]\n", 1)
     plan_path = tmp_path / "plan.yaml"
     plan_path.write_text(text, encoding="utf-8")
-    assert "| Toy three-item scale | 2026-09-01 | total: 6 |" in engine.render(engine.load(plan_path), "md").decode()
+    assert "| Toy three-item scale | 2026-09-01 | Total 6 |" in engine.render(engine.load(plan_path), "md").decode()
     plan_path.write_text(text.replace("[1, 2, 3]", "[1, 2, 9]"), encoding="utf-8")
     assert [str(p) for p in engine.validate(engine.load(plan_path))] == [
-        f"{plan_path}:{text[: text.index('    responses: ')].count(chr(10)) + 1}: assessments[0].responses[2]: must be at most 3"
+        f"{plan_path}:{text[: text.index('    responses: ')].count(chr(10)) + 1}: assessments[0].responses[2]: must be at most 3 (item 3)"
     ]
 
 

@@ -1,0 +1,43 @@
+"""Pieces the instrument plugins share: the schema of a rating list and the arithmetic of
+reversed items, means and bands."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+
+def ratings_schema(count: int, low: int, high: int, description: str) -> dict[str, Any]:
+    """A list of exactly ``count`` whole-number ratings from ``low`` to ``high``, item 1 first.
+    Missing answers are not allowed: none of these instruments has a published rule for them."""
+    return {
+        "type": "array",
+        "description": f"{description} {count} ratings from {low} to {high}, item 1 first.",
+        "minItems": count,
+        "maxItems": count,
+        "items": {"type": "integer", "minimum": low, "maximum": high, "description": f"A rating from {low} to {high}."},
+    }
+
+
+def reverse(rating: int, low: int, high: int) -> int:
+    """A reverse-keyed rating: 1 <-> 7 on a 1-7 scale (``low + high - rating``)."""
+    return low + high - rating
+
+
+def mean(values: Iterable[float]) -> float:
+    """The arithmetic mean."""
+    values = list(values)
+    return sum(values) / len(values)
+
+
+def keyed_mean(ratings: Sequence[int], items: Iterable[int], reversed_items: set[int], low: int, high: int) -> float:
+    """Mean of the given 1-based ``items``, reversing those in ``reversed_items``."""
+    return mean(reverse(ratings[i - 1], low, high) if i in reversed_items else ratings[i - 1] for i in items)
+
+
+def band(total: float, bands: Sequence[tuple[float, float, str]]) -> str:
+    """The label of the band ``(low, high, label)`` that holds ``total``."""
+    for low, high, label in bands:
+        if low <= total <= high:
+            return label
+    raise ValueError(f"total {total} is outside every band")

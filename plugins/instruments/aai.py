@@ -1,0 +1,77 @@
+"""AAI: Adult Attachment Interview (George, Kaplan & Main, 1985/1996).
+
+The AAI is coded by trained, reliability-certified coders. txplan records the classification a
+coder gave and never derives one. U (unresolved) and CC (cannot classify) are always given with
+a best-fitting organised alternate (reference/instruments.md §3.4).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from txplan import hookimpl
+from txplan.contracts import Instrument, ScoreResult
+
+CLASSES = {
+    "F": "secure-autonomous (F)",
+    "Ds": "dismissing (Ds)",
+    "E": "preoccupied (E)",
+    "U": "unresolved/disorganised (U)",
+    "CC": "cannot classify (CC)",
+}
+ORGANISED = ("F", "Ds", "E")
+SYSTEMS = {"main-goldwyn": "Main & Goldwyn system", "dmm": "Dynamic-Maturational Model (DMM) system"}
+
+
+def score(data: Any) -> ScoreResult:
+    """No scores: the coder's classification, in words."""
+    c = data["classification"]
+    text = f"Classified {CLASSES[c['primary']]}"
+    if c.get("alternate"):
+        text += f", alternate {CLASSES[c['alternate']]}"
+    text += f"; {SYSTEMS[c['system']]}, coded by {c['coder']}."
+    return ScoreResult(summary=text)
+
+
+AAI = Instrument(
+    id="aai",
+    name="Adult Attachment Interview (AAI)",
+    citation="George, C., Kaplan, N., & Main, M. (1985/1996). Adult Attachment Interview protocol. Coding: Main, M., & "
+    "Goldwyn, R. (1998), or Crittenden's Dynamic-Maturational Model.",
+    licence="The protocol and coding require training and reliability certification; txplan records a human-coded "
+    "classification only and ships no interview material.",
+    data_key="classification",
+    schema={
+        "type": "object",
+        "required": ["classification"],
+        "properties": {
+            "classification": {
+                "type": "object",
+                "description": "The classification a certified coder gave.",
+                "required": ["primary", "system", "coder"],
+                "additionalProperties": False,
+                "properties": {
+                    "primary": {"type": "string", "enum": list(CLASSES), "description": "F, Ds, E, U or CC."},
+                    "alternate": {"type": "string", "enum": list(ORGANISED), "description": "The best-fitting organised class (F, Ds or E); required with U and CC, and only then."},
+                    "system": {"type": "string", "enum": list(SYSTEMS), "description": "The coding system: main-goldwyn or dmm."},
+                    "coder": {"type": "string", "minLength": 1, "maxLength": 200, "description": "Who coded the interview."},
+                },
+                "allOf": [
+                    {
+                        "if": {"properties": {"primary": {"enum": ["U", "CC"]}}, "required": ["primary"]},
+                        "then": {"required": ["alternate"]},
+                        "else": {"properties": {"alternate": {"not": {}, "description": "an alternate is given only with U or CC"}}},
+                    }
+                ],
+            }
+        },
+    },
+    score=score,
+    interpretation="A classification entered by a reliability-certified coder; txplan never derives one.",
+)
+
+
+@hookimpl
+def register_instruments(register):  # type: ignore[no-untyped-def]
+    """Register the AAI."""
+    register(AAI)

@@ -1,0 +1,53 @@
+"""GAD-7: Generalized Anxiety Disorder seven-item scale (Spitzer, Kroenke, Williams & Löwe, 2006).
+
+Seven items scored 0-3 over the last two weeks; total 0-21 with cut-points 5, 10 and 15
+(reference/instruments.md §3.6).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from txplan import hookimpl
+from txplan.contracts import ChangeThreshold, Instrument, ScoreResult
+
+from ._scales import band, ratings_schema
+
+BANDS = ((0, 4, "minimal"), (5, 9, "mild"), (10, 14, "moderate"), (15, 21, "severe"))
+
+
+def score(data: Any) -> ScoreResult:
+    """Total and severity band."""
+    total = sum(data["responses"])
+    return ScoreResult(scores={"total": total}, severity=band(total, BANDS))
+
+
+GAD7 = Instrument(
+    id="gad-7",
+    name="Generalized Anxiety Disorder scale (GAD-7)",
+    citation="Spitzer, R. L., Kroenke, K., Williams, J. B. W., & Löwe, B. (2006). A brief measure for assessing "
+    "generalized anxiety disorder: the GAD-7. Archives of Internal Medicine, 166, 1092-1097.",
+    licence="Copyright Pfizer Inc.; no permission is required to reproduce, translate, display or distribute it.",
+    schema={
+        "type": "object",
+        "required": ["responses"],
+        "properties": {
+            "responses": ratings_schema(7, 0, 3, "GAD-7 answers, 0 (not at all) to 3 (nearly every day):"),
+            "difficulty": {"type": "integer", "minimum": 0, "maximum": 3, "description": "The optional difficulty item, 0-3; recorded, never scored."},
+        },
+    },
+    score=score,
+    score_labels={"total": "Total"},
+    codes={"total": "LOINC 70274-6"},
+    thresholds=(
+        ChangeThreshold("total", 4, "clinically meaningful change", "Toussaint et al. (2020), Journal of Affective Disorders 265:395"),
+        ChangeThreshold("total", 6, "reliable change", "Bischoff et al. (2020), Psychology in Community Health 8:176"),
+    ),
+    interpretation="Total 0-21: 0-4 minimal, 5-9 mild, 10-14 moderate, 15-21 severe.",
+)
+
+
+@hookimpl
+def register_instruments(register):  # type: ignore[no-untyped-def]
+    """Register the GAD-7."""
+    register(GAD7)

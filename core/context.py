@@ -31,6 +31,7 @@ def build_context(
     measures.add_results(assessments, instruments)
     plan["alerts"] = measures.alerts(assessments, instruments)
     plan["progress"] = measures.progress(assessments, instruments)
+    plan["instrument_notes"] = measures.notes(assessments, instruments)
     for goal in plan["goals"]:
         for objective in goal["objectives"]:
             objective["measure_status"] = measures.objective_status(objective, assessments, instruments)

@@ -19,9 +19,9 @@ _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 # Characters that carry structure at the start of a line: list markers, headings' underlines,
 # block quotes, container fences, ordered-list numbers.
 _LINE_START = re.compile(r"^([-+=:>!])")
-_ORDERED = re.compile(r"^(\d{1,9})([.)])")
+_ORDERED = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
 # Anything any of the above could change.
-_ANY = re.compile(r"[\\`*_\[\]<>|~#{}&]|^[-+=:>!]|^\d{1,9}[.)]")
+_ANY = re.compile(r"[\\`*_\[\]<>|~#{}&]|^[-+=:>!]|^\d{1,9}[.)](?:\s|$)")
 
 
 class MarkdownText(str):

@@ -19,8 +19,10 @@ def short_name(instrument: Instrument) -> str:
 
 
 def number(value: float) -> str:
-    """A score as people read it: whole numbers plainly, means to two decimals."""
-    return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
+    """A score as people read it: whole numbers plainly, means to at most two decimals, a true
+    minus sign (as in print)."""
+    text = str(int(abs(value))) if float(value).is_integer() else f"{abs(value):.2f}".rstrip("0").rstrip(".")
+    return ("\u2212" if value < 0 else "") + text
 
 
 def signed(value: float) -> str:
@@ -93,6 +95,7 @@ def progress(assessments: list[dict[str, Any]], instruments: Mapping[str, Instru
                     for t in instrument.thresholds
                 ],
                 "codes": [f"{instrument.label(k)}: {v}" for k, v in instrument.codes.items()],
+                "has_severity": any(row["severity"] for row in rows),
             }
         )
     return tables
@@ -133,3 +136,13 @@ def objective_status(objective: dict[str, Any], assessments: list[dict[str, Any]
         return {"state": "no_data", **described, "value": None, "date": None}
     met = value <= measure["at_most"] if measure.get("at_most") is not None else value >= measure["at_least"]
     return {"state": "met" if met else "not_met", **described, "value": number(value), "date": latest["date"]}
+
+
+def notes(assessments: list[dict[str, Any]], instruments: Mapping[str, Instrument]) -> list[dict[str, str]]:
+    """The interpretation note of each instrument the plan uses, once each, in first-use order."""
+    seen: dict[str, dict[str, str]] = {}
+    for assessment in assessments:
+        instrument = instruments.get(assessment.get("instrument"))
+        if instrument is not None and instrument.interpretation and instrument.id not in seen:
+            seen[instrument.id] = {"instrument": short_name(instrument), "text": instrument.interpretation}
+    return list(seen.values())

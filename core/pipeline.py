@@ -27,6 +27,7 @@ from .validation import PlanValidator
 
 #: Rendered Markdown larger than this is refused: a pack's loop gone wrong, not a treatment plan.
 MAX_RENDERED_CHARS = 5_000_000
+ALERTS_SECTION = "alerts"
 
 
 class Engine:
@@ -46,7 +47,7 @@ class Engine:
         except Exception as exc:  # noqa: BLE001 - only a pack's 'requires' overlay can break it
             raise PackError(f"template pack '{self.pack.name}': its 'requires' is not a usable JSON Schema: {exc}") from None
         self.env = make_environment(self.pack.template_roots())
-        self.templates = {name: self._compile(f"{name}.md.j2") for name in self.pack.sections}
+        self.templates = {name: self._compile(f"{name}.md.j2") for name in _with_alerts(self.pack.sections)}
         self._prepared: set[str] = set()
 
     # -- the steps ----------------------------------------------------------------------------
@@ -155,6 +156,16 @@ class Engine:
         except Exception as exc:  # noqa: BLE001 - e.g. 1/0 in a template; the type is enough
             raise PackError(problems=[problem_in_template(self.pack, template.name or "?", _template_line(exc, template), f"{type(exc).__name__} while rendering")]) from exc
         return "".join(parts)
+
+
+def _with_alerts(sections: list[str]) -> list[str]:
+    """The pack's sections, with ``alerts`` (safety flags from instruments) added after the
+    client profile, or first, when the pack leaves it out: a safety flag is shown in every
+    document, whatever the pack."""
+    if ALERTS_SECTION in sections:
+        return list(sections)
+    at = sections.index("client_profile") + 1 if "client_profile" in sections else 0
+    return [*sections[:at], ALERTS_SECTION, *sections[at:]]
 
 
 def _template_line(exc: BaseException, template: jinja2.Template) -> int | None:

@@ -10,14 +10,13 @@ import pytest
 
 import txplan
 from txplan.loader import load_plan_text
-from txplan.schema import compose_schema
 from txplan.validation import PlanValidator
 
 
 @pytest.fixture(scope="module")
 def validator() -> PlanValidator:
-    """One validator for the core schema, reused across tests as the CLI reuses it."""
-    return PlanValidator(compose_schema())
+    """The validator of the effective schema (core and built-in plugins), reused as the CLI reuses it."""
+    return txplan.Engine().validator
 
 
 def problems_in(validator: PlanValidator, text: str) -> list[str]:
@@ -42,8 +41,8 @@ def test_example_plan_is_valid(validator: PlanValidator, example_text: str) -> N
 
 
 def test_example_plan_validates_with_a_standard_validator(example_text: str) -> None:
-    """The printed schema is a Draft 2020-12 schema any standard validator can use."""
-    schema = compose_schema()
+    """The effective schema (what `txplan schema` prints) is Draft 2020-12 that any standard validator can use."""
+    schema = txplan.Engine().schema
     jsonschema.Draft202012Validator.check_schema(schema)
     data = load_plan_text(example_text, "p.yaml").data
     jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(json.loads(json.dumps(data)))
@@ -83,12 +82,15 @@ def test_number_where_text_is_expected_suggests_quotes(validator: PlanValidator,
 
 def test_custom_assessment_fields_are_checked(validator: PlanValidator, example_text: str) -> None:
     """An unknown field in a custom assessment is refused at its own line; a missing result is named."""
-    text = edit(example_text, "    administered_by: Dr. Lena", "    scored_by: x\n    administered_by: Dr. Lena")
-    text = edit(text, "    result: >-\n      Highest rating", "    resultt: >-\n      Highest rating")
+    custom = (
+        "assessments:\n  - instrument: custom\n    name: Intake interview\n    date: 2026-08-31\n    resultt: Calm and engaged.\n"
+        "  - instrument: custom\n    name: Collateral call\n    date: 2026-09-01\n    result: Sister confirms history.\n    scored_by: x\n"
+    )
+    text = edit(example_text, "assessments:\n", custom)
     found = problems_in(validator, text)
-    assert f"plan.yaml:{line_of(text, 'resultt')}: assessments[1].resultt: unknown field 'resultt' (did you mean 'result'?)" in found
-    assert any(p.endswith("assessments[1].result: required field is missing") for p in found)
-    assert f"plan.yaml:{line_of(text, 'scored_by')}: assessments[2].scored_by: unknown field 'scored_by'" in found
+    assert f"plan.yaml:{line_of(text, 'resultt')}: assessments[0].resultt: unknown field 'resultt' (did you mean 'result'?)" in found
+    assert any(p.endswith("assessments[0].result: required field is missing") for p in found)
+    assert f"plan.yaml:{line_of(text, 'scored_by')}: assessments[1].scored_by: unknown field 'scored_by'" in found
 
 
 def test_cross_field_rules(validator: PlanValidator, example_text: str) -> None:

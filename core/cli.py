@@ -218,6 +218,72 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_instruments(args: argparse.Namespace) -> int:
+    """List the assessment instruments with their citation and licence note."""
+    from .plugin_host import PluginHost
+
+    host = PluginHost(load_entrypoints=not args.no_plugins)
+    _print_plugin_problems(host.problems)
+    instruments = sorted(host.instruments.values(), key=lambda i: i.id)
+    if args.json:
+        payload = [
+            {
+                "id": i.id,
+                "name": i.name,
+                "citation": i.citation,
+                "licence": i.licence,
+                "scores": {name: i.label(name) for name in i.score_labels},
+                "codes": dict(i.codes),
+                "thresholds": [{"score": t.score, "points": t.points, "label": t.label, "citation": t.citation} for t in i.thresholds],
+                "plugin": (host.plugin_of(i).name if host.plugin_of(i) else None),
+            }
+            for i in instruments
+        ]
+        json.dump(payload, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    for i in instruments:
+        print(f"{i.id}: {i.name}")
+        print(f"    citation: {i.citation}")
+        print(f"    licence: {i.licence}")
+        if i.score_labels:
+            print(f"    scores: {', '.join(i.score_labels)}")
+    return EXIT_OK
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    """Score one response set and print the scores."""
+    from .plugin_host import PluginHost
+    from .scoring import result_json, score_file
+
+    host = PluginHost(load_entrypoints=not args.no_plugins)
+    _print_plugin_problems(host.problems)
+    instrument = host.instruments.get(args.instrument)
+    if instrument is None:
+        raise UsageError(f"unknown instrument '{args.instrument}' (available: {', '.join(sorted(host.instruments))})")
+    result = score_file(instrument, args.file)
+    if args.json:
+        json.dump(result_json(instrument, result), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    print(instrument.name)
+    if result.summary:
+        print(f"    {result.summary}")
+    for name, value in result.scores.items():
+        print(f"    {instrument.label(name)}: {_number(value)}")
+    if result.severity:
+        print(f"    severity: {result.severity}")
+    for flag in result.flags:
+        print(f"    flag {flag}: {instrument.flags.get(flag, flag)}")
+    return EXIT_OK
+
+
+def _number(value: float) -> str:
+    from .measures import number
+
+    return number(value)
+
+
 def cmd_example(args: argparse.Namespace) -> int:
     """Write the bundled example plan to a file (never over an existing one) or to stdout."""
     content = resources.files("txplan.examples").joinpath(EXAMPLE_PLAN).read_bytes()
@@ -356,6 +422,16 @@ def _parser() -> argparse.ArgumentParser:
     plugins = commands.add_parser("plugins", parents=[common], help="list loaded plugins", description="List loaded plugins, their versions and what they register.")
     plugins.add_argument("--json", action="store_true", help="print JSON")
     plugins.set_defaults(command=cmd_plugins)
+
+    instruments = commands.add_parser("instruments", parents=[common], help="list assessment instruments", description="List assessment instruments with their citation and licence note.")
+    instruments.add_argument("--json", action="store_true", help="print JSON")
+    instruments.set_defaults(command=cmd_instruments)
+
+    score = commands.add_parser("score", parents=[common], help="score one set of answers", description="Score one administration: a YAML or JSON file holding the answers alone or a whole assessment entry.")
+    score.add_argument("instrument", metavar="INSTRUMENT", help="instrument id (see 'txplan instruments')")
+    score.add_argument("file", metavar="FILE", help="YAML or JSON file with the answers")
+    score.add_argument("--json", action="store_true", help="print JSON")
+    score.set_defaults(command=cmd_score)
 
     example = commands.add_parser("example", parents=[common], help="write the bundled example plan", description="Write the bundled example plan, to start a plan of your own from it.")
     example.add_argument("-o", "--output", metavar="FILE", help="file to write (default: standard output); never replaces an existing file")

@@ -104,9 +104,10 @@ class Plan:
         return Problem(self.source, self.line_of(path), format_path(path), message, severity)
 
 
-def load_plan_file(path: str | Path) -> Plan:
+def load_plan_file(path: str | Path, *, mapping: bool = True) -> Plan:
     """Read, parse and check a plan file (``.yaml``, ``.yml`` or ``.json``; other names are
-    sniffed). Raises :class:`PlanError` listing every problem found."""
+    sniffed). Raises :class:`PlanError` listing every problem found. With ``mapping=False`` the
+    file may hold any value at the top (``txplan score`` reads a bare list of answers)."""
     source = str(path)
     file_path = Path(path)
     try:
@@ -121,18 +122,18 @@ def load_plan_file(path: str | Path) -> Plan:
         raw = file_path.read_bytes()[: MAX_FILE_BYTES + 1]
     except OSError as exc:
         raise PlanError(problems=[Problem(source, None, "", f"cannot be read: {exc.strerror}")]) from None
-    plan = load_plan_bytes(raw, source, kind=_kind_for(file_path, raw))
+    plan = load_plan_bytes(raw, source, kind=_kind_for(file_path, raw), mapping=mapping)
     plan.path = file_path
     return plan
 
 
-def load_plan_bytes(raw: bytes, source: str, kind: str = "yaml") -> Plan:
+def load_plan_bytes(raw: bytes, source: str, kind: str = "yaml", *, mapping: bool = True) -> Plan:
     """Parse and check plan bytes; ``kind`` is ``"yaml"`` or ``"json"``."""
     text = _decode(raw, source)
-    return load_plan_text(text, source, kind)
+    return load_plan_text(text, source, kind, mapping=mapping)
 
 
-def load_plan_text(text: str, source: str, kind: str = "yaml") -> Plan:
+def load_plan_text(text: str, source: str, kind: str = "yaml", *, mapping: bool = True) -> Plan:
     """Parse and check plan text; ``kind`` is ``"yaml"`` or ``"json"``."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise PlanError(problems=[Problem(source, None, "", f"is larger than {MAX_FILE_BYTES:,} bytes")])
@@ -143,15 +144,15 @@ def load_plan_text(text: str, source: str, kind: str = "yaml") -> Plan:
         data, lines = _parse_json(text, source)
     else:
         data, lines = _parse_yaml(text, source)
-    return plan_from_data(data, source, lines)
+    return plan_from_data(data, source, lines, mapping=mapping)
 
 
-def plan_from_data(data: Any, source: str = "<mapping>", lines: dict[PathTuple, int] | None = None) -> Plan:
+def plan_from_data(data: Any, source: str = "<mapping>", lines: dict[PathTuple, int] | None = None, *, mapping: bool = True) -> Plan:
     """Check already-parsed data (from a file or an integrator's mapping) and wrap it as a
     :class:`Plan`. Strings are normalised (CR/CRLF to LF); invalid characters, NaN and infinity
     and over-deep nesting are reported."""
     lines = lines or {}
-    if not isinstance(data, Mapping):
+    if mapping and not isinstance(data, Mapping):
         found = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
         raise PlanError(problems=[Problem(source, 1 if lines else None, "", f"top level must be a mapping of fields, found {found}")])
     plan = Plan({}, source, None, lines)

@@ -25,6 +25,8 @@ demo: wheel
 test: wheel
 	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps dist/*.whl
 	$(BIN)/python -m pip install --quiet "$$(ls dist/*.whl)[test]"
+	# The example third-party plugin, installed as a contributor's package would be.
+	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps ./examples/plugins/txplan-pcl5
 	# The pytest script (not `python -m pytest`) keeps the repository root off sys.path, so the
 	# tests import the installed txplan, never core/ or plugins/ from the working tree.
 	$(BIN)/pytest

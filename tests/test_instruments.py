@@ -159,7 +159,7 @@ def test_item9_flag_is_shown_in_markdown_and_word(example_text: str, tmp_path: P
     """A PHQ-9 with item 9 = 1 puts a safety alert near the top of both documents."""
     plan = plan_with(example_text, tmp_path, ITEM9)
     markdown = txplan.render_plan(plan, "markdown").decode()
-    alert = "**Safety alert (PHQ-9, 2026-11-20):** PHQ-9 item 9 (thoughts of being better off dead or of self-harm) was answered above 'not at all'"
+    alert = "**Alert (PHQ-9, 2026-11-20):** PHQ-9 item 9 (thoughts of being better off dead or of self-harm) was answered above 'not at all'"
     assert alert in markdown
     assert markdown.index(alert) < markdown.index("## Presenting issues")
     import io
@@ -168,7 +168,7 @@ def test_item9_flag_is_shown_in_markdown_and_word(example_text: str, tmp_path: P
 
     document = docx.Document(io.BytesIO(txplan.render_plan(plan, "docx")))
     alerts = [p.text for p in document.paragraphs if p.style.name == "Alert"]
-    assert alerts and alerts[0].startswith("Safety alert (PHQ-9, 2026-11-20): PHQ-9 item 9")
+    assert alerts and alerts[0].startswith("Alert (PHQ-9, 2026-11-20): PHQ-9 item 9")
 
 
 def test_alerts_show_even_when_a_pack_leaves_them_out(example_text: str, tmp_path: Path) -> None:
@@ -178,7 +178,7 @@ def test_alerts_show_even_when_a_pack_leaves_them_out(example_text: str, tmp_pat
     (pack / "pack.yaml").write_text("name: lean\nversion: '1'\nsections: [client_profile, goals]\n", encoding="utf-8")
     plan = plan_with(example_text, tmp_path, ITEM9)
     text = txplan.render_plan(plan, "md", pack=str(pack)).decode()
-    assert "Safety alert (PHQ-9, 2026-11-20)" in text
+    assert "Alert (PHQ-9, 2026-11-20)" in text
 
 
 def test_progress_table_marks_published_thresholds(example_path: Path) -> None:

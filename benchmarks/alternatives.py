@@ -25,9 +25,26 @@ def load(path: Path) -> dict[str, Any]:
 def _rows(plan: dict[str, Any]) -> dict[str, list[list[str]]]:
     return {
         "diagnoses": [[d["code"], d["description"], "✓" if d.get("primary") else ""] for d in plan.get("diagnoses", [])],
-        "assessments": [[a["name"], str(a["date"]), a["result"]] for a in plan.get("assessments", [])],
+        "assessments": [[a.get("name", a["instrument"]), str(a["date"]), _result(a)] for a in plan.get("assessments", [])],
         "monitoring": [[m["method"], m.get("description", ""), m.get("frequency", "")] for m in plan["progress_monitoring"]["methods"]],
     }
+
+
+def _result(assessment: dict[str, Any]) -> str:
+    """What a hand-written script would show: the written result, or a plain sum of the answers
+    (txplan's per-instrument keys, bands and progress tables are not reproduced)."""
+    if "result" in assessment:
+        return assessment["result"]
+    answers = assessment.get("responses")
+    if isinstance(answers, list):
+        return f"Total {sum(answers)}"
+    if isinstance(answers, dict):
+        return ", ".join(f"{k} {v}" for k, v in answers.items())
+    return str(assessment.get("classification", {}).get("primary", ""))
+
+
+def _intervention_name(intervention: dict[str, Any]) -> str:
+    return intervention.get("name") or intervention.get("library", "")
 
 
 # -- (a) python-docx by hand ------------------------------------------------------------------
@@ -69,10 +86,10 @@ def python_docx_by_hand(plan: dict[str, Any], out: Path) -> None:
         _table(document, ["Objective", "Measure of success", "Baseline", "Target date", "Status"], objectives)
     document.add_heading("Interventions", 1)
     for intervention in plan["interventions"]:
-        document.add_heading(f"{intervention['id']}: {intervention['name']}", 2)
+        document.add_heading(f"{intervention['id']}: {_intervention_name(intervention)}", 2)
         document.add_paragraph(f"Modality: {intervention.get('modality', '')}", style="List Bullet")
         document.add_paragraph(f"Frequency: {intervention.get('frequency', '')}", style="List Bullet")
-        document.add_paragraph(intervention["description"])
+        document.add_paragraph(intervention.get("description", ""))
         document.add_paragraph(intervention.get("application", ""))
     therapy = plan["therapy"]
     document.add_heading("Type, amount, frequency and duration of therapy", 1)
@@ -141,7 +158,7 @@ def make_docxtpl_template(path: Path) -> None:
     document.add_paragraph("{%p endfor %}")
     document.add_heading("Interventions", 1)
     document.add_paragraph("{%p for i in interventions %}")
-    document.add_heading("{{ i.id }}: {{ i.name }}", 2)
+    document.add_heading("{{ i.id }}: {{ i.name or i.library }}", 2)
     document.add_paragraph("Modality: {{ i.modality }}", style="List Bullet")
     document.add_paragraph("Frequency: {{ i.frequency }}", style="List Bullet")
     document.add_paragraph("{{ i.description }}")
@@ -224,12 +241,12 @@ PANDOC_TEMPLATE = """# Treatment Plan
 {% endfor %}{% endfor %}
 ## Interventions
 {% for i in interventions %}
-### {{ i.id }}: {{ i.name }}
+### {{ i.id }}: {{ i.name or i.library }}
 
 - **Modality:** {{ i.modality }}
 - **Frequency:** {{ i.frequency }}
 
-{{ i.description }}
+{{ i.description or "" }}
 
 **For this client:** {{ i.application }}
 {% endfor %}

@@ -163,18 +163,25 @@ class _Progress:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Validate each plan and report every problem."""
+    """Validate each plan and report every problem; plans checked together are also compared
+    with each other (identical goal statements)."""
+    from .individualisation import shared_goal_warnings
+
     engine = _engine(args)
+    loaded: list[tuple[str, Any, list[Any]]] = []
     bad = 0
     for name in args.plans:
         try:
             plan = engine.load(name)
         except PlanError as exc:
             bad += 1
-            for line in exc.lines():
-                print(line, file=sys.stderr)
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
             continue
-        problems = engine.validate(plan)
+        loaded.append((name, plan, engine.validate(plan)))
+    shared = shared_goal_warnings([plan for _, plan, _ in loaded])
+    for index, (name, _, problems) in enumerate(loaded):
+        problems = sorted([*problems, *shared.get(index, [])], key=lambda p: (p.line or 0, p.path))
         for problem in problems:
             print(problem, file=sys.stderr)
         errors = sum(p.severity == "error" for p in problems)
@@ -215,6 +222,41 @@ def cmd_plugins(args: argparse.Namespace) -> int:
         print(f"{p.name} ({p.distribution} {p.version}, {kind})")
         for what, ids in p.registered.items():
             print(f"    {what}: {', '.join(ids)}")
+    return EXIT_OK
+
+
+def cmd_interventions(args: argparse.Namespace) -> int:
+    """List intervention library entries with their descriptions."""
+    engine = _engine(args)
+    libraries = sorted(engine.libraries.values(), key=lambda lib: lib.namespace)
+    if args.library:
+        libraries = [lib for lib in libraries if lib.namespace == args.library]
+        if not libraries:
+            raise UsageError(f"unknown intervention library '{args.library}' (available: {', '.join(sorted(engine.libraries))})")
+    if args.json:
+        payload = [
+            {
+                "namespace": lib.namespace,
+                "name": lib.name,
+                "description": lib.description,
+                "entries": [
+                    {"id": f"{lib.namespace}.{e.id}", "name": e.name, "description": e.description, "rationale": e.rationale,
+                     "frequency": e.frequency, "problems": list(e.problems), "goals": list(e.goals), "citation": e.citation}
+                    for e in lib.entries
+                ],
+            }
+            for lib in libraries
+        ]
+        json.dump(payload, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    for lib in libraries:
+        print(f"{lib.namespace}: {lib.name}")
+        for e in lib.entries:
+            print(f"  {lib.namespace}.{e.id}: {e.name}")
+            print(f"      {e.description}")
+            if e.frequency:
+                print(f"      typical frequency: {e.frequency}")
     return EXIT_OK
 
 
@@ -422,6 +464,12 @@ def _parser() -> argparse.ArgumentParser:
     plugins = commands.add_parser("plugins", parents=[common], help="list loaded plugins", description="List loaded plugins, their versions and what they register.")
     plugins.add_argument("--json", action="store_true", help="print JSON")
     plugins.set_defaults(command=cmd_plugins)
+
+    interventions = commands.add_parser("interventions", parents=[common], help="list intervention library entries", description="List the entries of the intervention libraries (plugins' and the pack's).")
+    interventions.add_argument("--library", metavar="ID", help="only this library (e.g. cbt)")
+    interventions.add_argument("--json", action="store_true", help="print JSON")
+    interventions.add_argument("--pack", metavar="NAME|DIR", help="include this pack's own libraries")
+    interventions.set_defaults(command=cmd_interventions)
 
     instruments = commands.add_parser("instruments", parents=[common], help="list assessment instruments", description="List assessment instruments with their citation and licence note.")
     instruments.add_argument("--json", action="store_true", help="print JSON")

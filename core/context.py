@@ -27,6 +27,9 @@ def build_context(
         entry = entries.get(intervention.get("library") or "")
         intervention["display_name"] = intervention.get("name") or (entry.name if entry else intervention.get("library"))
         intervention["display_description"] = intervention.get("description") or (entry.description if entry else None)
+        intervention["rationale"] = entry.rationale if entry and entry.rationale else None
+        intervention["library_name"] = libraries[intervention["library"].split(".")[0]].name if entry else None
+        intervention["frequency"] = intervention.get("frequency") or (entry.frequency if entry else None)
     assessments = plan["assessments"]
     measures.add_results(assessments, instruments)
     plan["alerts"] = measures.alerts(assessments, instruments)

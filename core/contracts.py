@@ -171,7 +171,8 @@ class InterventionEntry:
     rationale: str = ""
     frequency: str = ""
     citation: str = ""
-    suits: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+    goals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

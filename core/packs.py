@@ -13,6 +13,7 @@ from typing import Any
 
 import jsonschema
 
+from .contracts import InterventionLibrary
 from .errors import PackError, PlanError, Problem
 from .loader import load_plan_file
 
@@ -66,6 +67,31 @@ class TemplatePack:
         if not overlays:
             return None
         return overlays[0] if len(overlays) == 1 else {"allOf": overlays}
+
+    def libraries(self) -> list[InterventionLibrary]:
+        """The intervention libraries the packs in the chain list, the default's side first."""
+        from .libraries import load_library
+
+        found = []
+        for pack in reversed(self.chain()):
+            for relative in pack.manifest.get("libraries", []):
+                found.append(load_library(pack.file_inside(relative)))
+        return found
+
+    def file_inside(self, relative: str) -> Path:
+        """``relative`` within the pack folder: a regular file, no links, no way out of the pack."""
+        candidate = self.root / relative
+        parts = Path(relative).parts
+        if Path(relative).is_absolute() or ".." in parts:
+            raise PackError(f"template pack '{self.name}': '{relative}' is outside the pack")
+        here = candidate
+        while here != self.root and here != here.parent:
+            if here.is_symlink():
+                raise PackError(f"template pack '{self.name}': '{relative}' is a symbolic link, which packs may not use")
+            here = here.parent
+        if not candidate.is_file():
+            raise PackError(f"template pack '{self.name}': '{relative}' does not exist")
+        return candidate
 
     def template_roots(self) -> list[tuple[str, Path]]:
         """(pack name, folder) for each pack in the chain, most specific first."""

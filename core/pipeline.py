@@ -16,7 +16,7 @@ import jinja2
 from jinja2.sandbox import SecurityError
 
 from .context import build_context
-from .contracts import OutputFormat, RenderedDocument, Section
+from .contracts import InterventionLibrary, OutputFormat, RenderedDocument, Section
 from .errors import PackError, PlanError, PluginError, Problem, UsageError
 from .loader import Plan, load_plan_file, plan_from_data
 from .packs import TemplatePack, problem_in_template, resolve_pack
@@ -39,11 +39,10 @@ class Engine:
         template. Raises :class:`PackError` if the pack or its templates are broken."""
         self.host = host if host is not None else PluginHost()
         self.pack: TemplatePack = resolve_pack(pack, self.host.template_packs)
-        self.schema = compose_schema(
-            self.host.instruments.values(), self.host.intervention_libraries.values(), self.pack.requires
-        )
+        self.libraries = _all_libraries(self.host, self.pack)
+        self.schema = compose_schema(self.host.instruments.values(), self.libraries.values(), self.pack.requires)
         try:
-            self.validator = PlanValidator(self.schema, self.host.instruments)
+            self.validator = PlanValidator(self.schema, self.host.instruments, self.libraries)
         except Exception as exc:  # noqa: BLE001 - only a pack's 'requires' overlay can break it
             raise PackError(f"template pack '{self.pack.name}': its 'requires' is not a usable JSON Schema: {exc}") from None
         self.env = make_environment(self.pack.template_roots())
@@ -71,7 +70,7 @@ class Engine:
         if errors:
             raise PlanError(problems=errors)
         context = build_context(
-            plan.data, self.schema, self.pack.labels, self.host.instruments, self.host.intervention_libraries
+            plan.data, self.schema, self.pack.labels, self.host.instruments, self.libraries
         )
         sections, total = [], 0
         for name, template in self.templates.items():
@@ -156,6 +155,18 @@ class Engine:
         except Exception as exc:  # noqa: BLE001 - e.g. 1/0 in a template; the type is enough
             raise PackError(problems=[problem_in_template(self.pack, template.name or "?", _template_line(exc, template), f"{type(exc).__name__} while rendering")]) from exc
         return "".join(parts)
+
+
+def _all_libraries(host: PluginHost, pack: TemplatePack) -> dict[str, InterventionLibrary]:
+    """Plugin libraries and the pack's own; a namespace used twice is a pack error."""
+    libraries = dict(host.intervention_libraries)
+    for library in pack.libraries():
+        if library.namespace in libraries:
+            owner = host.plugin_of(libraries[library.namespace])
+            where = f"plugin {owner.label}" if owner else "another library of the pack"
+            raise PackError(f"template pack '{pack.name}': its library namespace '{library.namespace}' is already used by {where}")
+        libraries[library.namespace] = library
+    return libraries
 
 
 def _with_alerts(sections: list[str]) -> list[str]:

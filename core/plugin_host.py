@@ -32,6 +32,9 @@ BUILTIN_PLUGINS = (
     "txplan.plugins.instruments.aai",
     "txplan.plugins.instruments.phq9",
     "txplan.plugins.instruments.gad7",
+    "txplan.plugins.interventions.attachment_based",
+    "txplan.plugins.interventions.cbt",
+    "txplan.plugins.interventions.mindfulness",
 )
 
 #: Entry-point group third-party plugins declare in their ``pyproject.toml``.

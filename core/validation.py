@@ -17,8 +17,8 @@ import jsonschema
 import referencing
 import referencing.jsonschema
 
-from . import crossfield
-from .contracts import Instrument
+from . import crossfield, individualisation
+from .contracts import Instrument, InterventionLibrary
 from .errors import Problem
 from .fieldpath import PathTuple
 from .loader import Plan
@@ -39,11 +39,19 @@ _FORMATS = ("date", "email")
 class PlanValidator:
     """Validates plans against one effective schema; build once, use for every plan."""
 
-    def __init__(self, schema: dict[str, Any], instruments: Mapping[str, Instrument] | None = None) -> None:
+    def __init__(
+        self,
+        schema: dict[str, Any],
+        instruments: Mapping[str, Instrument] | None = None,
+        libraries: Mapping[str, InterventionLibrary] | None = None,
+    ) -> None:
         """Build the validator with format checking and a local-only reference registry (a
-        ``$ref`` to anything not bundled fails instead of fetching over the network)."""
+        ``$ref`` to anything not bundled fails instead of fetching over the network).
+        ``instruments`` and ``libraries`` are those the plan may refer to."""
         self.schema = schema
         self.instruments = instruments or {}
+        self.libraries = libraries or {}
+        self._library_texts = individualisation.library_texts(self.libraries.values())
         remote = sorted({ref for ref in _refs(schema) if not ref.startswith("#")})
         if remote:
             raise ValueError(f"only references inside the schema ('#/...') are allowed, not {', '.join(remote)}")
@@ -60,6 +68,8 @@ class PlanValidator:
             for problem in self._describe(error, plan):
                 found.setdefault((problem.line, problem.path, problem.message), problem)
         for problem in crossfield.problems(plan, self.instruments):
+            found.setdefault((problem.line, problem.path, problem.message), problem)
+        for problem in individualisation.library_warnings(plan, self.libraries, self._library_texts):
             found.setdefault((problem.line, problem.path, problem.message), problem)
         return sorted(found.values(), key=lambda p: (p.line or 0, p.path))
 
@@ -107,10 +117,11 @@ def _message(kind: str, expected: Any, instance: Any, schema: dict[str, Any]) ->
     if kind == "enum":
         if not expected:
             return "no values are available here (is the plugin that provides them installed?)"
-        options = ", ".join(str(v) for v in expected[:12]) + (", ..." if len(expected) > 12 else "")
         name = _quote(instance) if isinstance(instance, str) else str(instance)
         suggestion = _suggest(instance, [str(v) for v in expected]) if isinstance(instance, str) else ""
-        return f"{name} is not one of: {options}{suggestion}"
+        if len(expected) > 12:  # a long list helps nobody; the closest matches do
+            return f"{name} is not one of the {len(expected)} known values{suggestion}"
+        return f"{name} is not one of: {', '.join(str(v) for v in expected)}{suggestion}"
     if kind == "const":
         return f"must be {expected!r}"
     if kind == "pattern":

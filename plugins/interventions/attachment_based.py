@@ -1,0 +1,12 @@
+"""The `attachment-based` intervention library (Attachment-based therapy), from `attachment-based.yaml` beside this module."""
+
+from __future__ import annotations
+
+from txplan import hookimpl
+from txplan.libraries import builtin_library
+
+
+@hookimpl
+def register_intervention_libraries(register):  # type: ignore[no-untyped-def]
+    """Register the `attachment-based` library."""
+    register(builtin_library("attachment-based.yaml"))

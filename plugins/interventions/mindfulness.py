@@ -1,0 +1,12 @@
+"""The `mindfulness` intervention library (Mindfulness techniques), from `mindfulness.yaml` beside this module."""
+
+from __future__ import annotations
+
+from txplan import hookimpl
+from txplan.libraries import builtin_library
+
+
+@hookimpl
+def register_intervention_libraries(register):  # type: ignore[no-untyped-def]
+    """Register the `mindfulness` library."""
+    register(builtin_library("mindfulness.yaml"))

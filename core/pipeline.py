@@ -7,7 +7,11 @@ over the same objects.
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 import traceback
+from collections.abc import Iterator
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -28,15 +32,44 @@ from .validation import PlanValidator
 #: Rendered Markdown larger than this is refused: a pack's loop gone wrong, not a treatment plan.
 MAX_RENDERED_CHARS = 5_000_000
 ALERTS_SECTION = "alerts"
+#: How long one section's template may take to render: a pack's runaway loop is stopped.
+RENDER_SECONDS = 10.0
+
+
+class RenderTimeout(Exception):
+    """A template ran past its time limit."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise :class:`RenderTimeout` in the block after ``seconds`` (a timer signal; only where
+    one can be used: POSIX, main thread; elsewhere the output-size cap still applies)."""
+    usable = seconds > 0 and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise RenderTimeout()
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 class Engine:
     """Everything needed to turn plans into documents with one template pack."""
 
-    def __init__(self, pack: str | None = None, *, host: PluginHost | None = None) -> None:
+    def __init__(self, pack: str | None = None, *, host: PluginHost | None = None, render_seconds: float = RENDER_SECONDS) -> None:
         """Load plugins (unless ``host`` is given), resolve ``pack`` (a name or a folder;
         the default pack when ``None``), compose the effective schema and compile every section
-        template. Raises :class:`PackError` if the pack or its templates are broken."""
+        template. Raises :class:`PackError` if the pack or its templates are broken.
+        ``render_seconds`` limits how long one section may take to render (0: no limit)."""
+        self.render_seconds = render_seconds
         self.host = host if host is not None else PluginHost()
         self.pack: TemplatePack = resolve_pack(pack, self.host.template_packs)
         self.libraries = _all_libraries(self.host, self.pack)
@@ -139,21 +172,25 @@ class Engine:
     def _render(self, template: jinja2.Template, context: dict[str, Any], so_far: int) -> str:
         parts: list[str] = []
         size = so_far
+        name = template.name or "?"
         try:
-            for chunk in template.generate(context):
-                size += len(chunk)
-                if size > MAX_RENDERED_CHARS:
-                    raise PackError(problems=[problem_in_template(self.pack, template.name or "?", None, f"renders more than {MAX_RENDERED_CHARS:,} characters")])
-                parts.append(chunk)
+            with time_limit(self.render_seconds):
+                for chunk in template.generate(context):
+                    size += len(chunk)
+                    if size > MAX_RENDERED_CHARS:
+                        raise PackError(problems=[problem_in_template(self.pack, name, None, f"renders more than {MAX_RENDERED_CHARS:,} characters")])
+                    parts.append(chunk)
+        except RenderTimeout:
+            raise PackError(problems=[problem_in_template(self.pack, name, None, f"took longer than {self.render_seconds:g} s to render (a loop that does not end?)")]) from None
         except PackError:
             raise
         except (jinja2.TemplateError, SecurityError, PackTemplateError) as exc:
             message = getattr(exc, "message", None) or str(exc)
-            raise PackError(problems=[problem_in_template(self.pack, template.name or "?", _template_line(exc, template), message)]) from None
+            raise PackError(problems=[problem_in_template(self.pack, name, _template_line(exc, template), message)]) from None
         except RecursionError:
-            raise PackError(problems=[problem_in_template(self.pack, template.name or "?", None, "recursion too deep (a macro or include that calls itself)")]) from None
+            raise PackError(problems=[problem_in_template(self.pack, name, None, "recursion too deep (a macro or include that calls itself)")]) from None
         except Exception as exc:  # noqa: BLE001 - e.g. 1/0 in a template; the type is enough
-            raise PackError(problems=[problem_in_template(self.pack, template.name or "?", _template_line(exc, template), f"{type(exc).__name__} while rendering")]) from exc
+            raise PackError(problems=[problem_in_template(self.pack, name, _template_line(exc, template), f"{type(exc).__name__} while rendering")]) from exc
         return "".join(parts)
 
 

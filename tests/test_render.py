@@ -184,3 +184,12 @@ def test_pack_requirements_cannot_reach_the_network(tmp_path: Path, example_path
     with (pack / "pack.yaml").open("a", encoding="utf-8") as handle:
         handle.write("requires:\n  $ref: http://127.0.0.1:9/evil.json\n")
     assert "only references inside the schema ('#/...') are allowed, not http://127.0.0.1:9/evil.json" in pack_error(pack, example_path)
+
+
+def test_a_template_that_never_ends_is_stopped(tmp_path: Path, example_path: Path) -> None:
+    """A loop with no output is stopped by the render time limit, naming the template."""
+    pack = make_pack(tmp_path / "p", {"slow.md.j2": "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}"})
+    engine = txplan.Engine(str(pack), render_seconds=0.3)
+    with pytest.raises(PackError) as info:
+        engine.render(engine.load(example_path), "md")
+    assert info.value.lines() == ["pack 'test-pack' template slow.md.j2: took longer than 0.3 s to render (a loop that does not end?)"]

@@ -18,9 +18,11 @@ def build_context(
     labels: Mapping[str, Any],
     instruments: Mapping[str, Instrument],
     libraries: Mapping[str, InterventionLibrary],
+    practice: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The context for a valid plan: ``plan`` (the data, completed and with derived values),
-    ``labels`` (the pack's headings) and ``title``."""
+    ``labels`` (the pack's headings), ``title``, and ``letterhead`` (the plan's practice block,
+    overridden by the pack's ``practice`` identity where it gives one)."""
     plan = complete(dict(data), schema, schema)
     entries = {f"{lib.namespace}.{entry.id}": entry for lib in libraries.values() for entry in lib.entries}
     for intervention in plan["interventions"]:
@@ -42,7 +44,8 @@ def build_context(
     for goal in plan["goals"]:
         goal["served_by"] = [i for i in plan["interventions"] if goal["id"] in (i.get("goals") or [])]
         goal["addressed_issues"] = [issues[ref] for ref in goal.get("addresses") or [] if ref in issues]
-    return {"plan": plan, "labels": labels, "title": labels.get("title", "Treatment plan")}
+    letterhead = {**plan["practice"], **{k: v for k, v in (practice or {}).items() if v}}
+    return {"plan": plan, "labels": labels, "title": labels.get("title", "Treatment plan"), "letterhead": letterhead}
 
 
 def complete(value: Any, schema: Mapping[str, Any], root: Mapping[str, Any]) -> Any:

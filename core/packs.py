@@ -68,6 +68,27 @@ class TemplatePack:
             return None
         return overlays[0] if len(overlays) == 1 else {"allOf": overlays}
 
+    @cached_property
+    def practice(self) -> dict[str, Any]:
+        """The practice identity the packs in the chain give (most specific wins), without the logo."""
+        merged: dict[str, Any] = {}
+        for pack in reversed(self.chain()):
+            merged.update({k: v for k, v in pack.manifest.get("practice", {}).items() if k != "logo"})
+        return merged
+
+    @cached_property
+    def logo(self) -> bytes | None:
+        """The letterhead logo (PNG or JPEG, checked) of the nearest pack that names one."""
+        for pack in self.chain():
+            relative = pack.manifest.get("practice", {}).get("logo")
+            if relative:
+                data = pack.file_inside(relative).read_bytes()
+                problem = image_problem(data)
+                if problem:
+                    raise PackError(f"template pack '{pack.name}': logo '{relative}' {problem}")
+                return data
+        return None
+
     def libraries(self) -> list[InterventionLibrary]:
         """The intervention libraries the packs in the chain list, the default's side first."""
         from .libraries import load_library
@@ -140,6 +161,18 @@ def _load(spec: str, registered: Mapping[str, Any], seen: tuple[str, ...]) -> Te
     if parent is None and "sections" not in manifest:
         raise PackError(f"{manifest_path}: a pack that extends no other pack must list its sections")
     return TemplatePack(name, root, origin, manifest, parent)
+
+
+MAX_IMAGE_BYTES = 1_000_000
+
+
+def image_problem(data: bytes) -> str | None:
+    """Why ``data`` cannot be a letterhead image (``None`` when it is a PNG or JPEG of sane size)."""
+    if not (data.startswith(b"\x89PNG\r\n\x1a\n") or data.startswith(b"\xff\xd8\xff")):
+        return "is not a PNG or JPEG image"
+    if len(data) > MAX_IMAGE_BYTES:
+        return f"is {len(data):,} bytes; at most {MAX_IMAGE_BYTES:,} are allowed"
+    return None
 
 
 def _looks_like_path(spec: str) -> bool:

@@ -103,7 +103,7 @@ class Engine:
         if errors:
             raise PlanError(problems=errors)
         context = build_context(
-            plan.data, self.schema, self.pack.labels, self.host.instruments, self.libraries
+            plan.data, self.schema, self.pack.labels, self.host.instruments, self.libraries, self.pack.practice
         )
         sections, total = [], 0
         for name, template in self.templates.items():

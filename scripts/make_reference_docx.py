@@ -8,7 +8,7 @@ running this script twice gives the same bytes.
     python scripts/make_reference_docx.py [OUTPUT]     (default: template_packs/default/reference.docx)
 
 Header and footer text may hold placeholders, each typed in one go so that Word keeps it in one
-run: {practice.name}, {practice.address}, {practice.phone}, {practice.fax}, {practice.email},
+run: {practice.logo} (the pack's logo image), {practice.name}, {practice.address}, {practice.phone}, {practice.fax}, {practice.email},
 {practice.contact}, {client.name}, {client.date_of_birth}, {client.identifier} and
 {labels.KEY} for any text label of the template pack. A paragraph whose placeholders are all
 empty is left out.
@@ -120,6 +120,7 @@ def header_xml():
     rule = f'<w:pBdr><w:bottom w:val="single" w:sz="6" w:space="6" w:color="{RULE}"/></w:pBdr>'
     return (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:hdr xmlns:w="{W}" xmlns:r="{R}">'
+        '<w:p><w:pPr><w:pStyle w:val="LetterheadName"/></w:pPr><w:r><w:t>{practice.logo}</w:t></w:r></w:p>'
         '<w:p><w:pPr><w:pStyle w:val="LetterheadName"/></w:pPr><w:r><w:t>{practice.name}</w:t></w:r></w:p>'
         '<w:p><w:pPr><w:pStyle w:val="LetterheadDetails"/></w:pPr><w:r><w:t>{practice.address}</w:t></w:r></w:p>'
         f'<w:p><w:pPr><w:pStyle w:val="LetterheadDetails"/>{rule}<w:spacing w:after="240"/></w:pPr><w:r><w:t>{{practice.contact}}</w:t></w:r></w:p>'

@@ -80,7 +80,8 @@ def render_docx(document: RenderedDocument) -> bytes:
         body.append(section_properties)
 
     plan = document.context["plan"]
-    _fill_placeholders(word, _placeholder_values(plan, document.context["labels"]))
+    _add_logo(word, document.pack.logo)
+    _fill_placeholders(word, _placeholder_values(plan, document.context["letterhead"], document.context["labels"]))
     set_core_properties(word, document.title, (plan.get("plan") or {}).get("start_date"))
     return save_reproducibly(word)
 
@@ -150,14 +151,13 @@ class _Numbering:
         return num_id
 
 
-def _placeholder_values(plan: dict[str, Any], labels: dict[str, Any]) -> dict[tuple[str, str], str]:
-    practice = plan.get("practice") or {}
+def _placeholder_values(plan: dict[str, Any], practice: dict[str, Any], labels: dict[str, Any]) -> dict[tuple[str, str], str]:
     client = plan.get("client") or {}
     address = " · ".join(line.strip() for line in (practice.get("address") or "").splitlines() if line.strip())
     contact = " · ".join(
         f"{labels.get(key, key.title())} {practice[key]}" for key in ("phone", "fax", "email") if practice.get(key)
     )
-    values = {("practice", "address"): address, ("practice", "contact"): contact}
+    values = {("practice", "address"): address, ("practice", "contact"): contact, ("practice", "logo"): ""}
     for key in ("name", "phone", "fax", "email"):
         values[("practice", key)] = practice.get(key) or ""
     for key in ("name", "preferred_name", "date_of_birth", "identifier"):
@@ -166,6 +166,22 @@ def _placeholder_values(plan: dict[str, Any], labels: dict[str, Any]) -> dict[tu
         if isinstance(value, str):
             values[("labels", key)] = value
     return values
+
+
+LOGO_HEIGHT_INCHES = 0.55
+
+
+def _add_logo(word: Any, logo: bytes | None) -> None:
+    """Put the pack's logo where the header's ``{practice.logo}`` placeholder is. Without a logo
+    the placeholder is left to :func:`_fill_placeholders`, which drops its empty paragraph."""
+    from docx.shared import Inches
+
+    for section in word.sections:
+        for paragraph in section.header.paragraphs:
+            for run in paragraph.runs:
+                if logo and "{practice.logo}" in run.text:
+                    run.text = run.text.replace("{practice.logo}", "")
+                    run.add_picture(io.BytesIO(logo), height=Inches(LOGO_HEIGHT_INCHES))
 
 
 def _fill_placeholders(word: Any, values: dict[tuple[str, str], str]) -> None:

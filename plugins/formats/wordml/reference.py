@@ -48,7 +48,7 @@ MAIN_DOCUMENT = "application/vnd.openxmlformats-officedocument.wordprocessingml.
 _OUTSIDE_FIELDS = re.compile(rb"<w:instrText[^>]*>\s*(INCLUDETEXT|INCLUDEPICTURE|LINK|DDEAUTO|DDE)\b", re.IGNORECASE)
 PLACEHOLDER = re.compile(r"\{(practice|client|labels)\.([a-z_]+)\}")
 PLACEHOLDER_FIELDS = {
-    "practice": {"name", "address", "phone", "fax", "email", "contact"},
+    "practice": {"name", "address", "phone", "fax", "email", "contact", "logo"},
     "client": {"name", "preferred_name", "date_of_birth", "identifier"},
 }
 

@@ -225,6 +225,58 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_pack_list(args: argparse.Namespace) -> int:
+    """List the installed template packs and where each comes from."""
+    from .packs import resolve_pack
+    from .plugin_host import PluginHost
+
+    host = PluginHost(load_entrypoints=not args.no_plugins)
+    _print_plugin_problems(host.problems)
+    for name in sorted(host.template_packs):
+        source = host.template_packs[name]
+        owner = host.plugin_of(source)
+        origin = "built-in" if owner is None or owner.builtin else f"plugin {owner.label}"
+        pack = resolve_pack(name, host.template_packs)
+        extends = f", extends {pack.parent.name}" if pack.parent else ""
+        print(f"{name} ({origin}{extends}): {source.description or pack.manifest.get('description', '')}")
+        print(f"    {pack.root}")
+    return EXIT_OK
+
+
+def cmd_pack_new(args: argparse.Namespace) -> int:
+    """Scaffold a template pack that renders at once."""
+    from .packs import resolve_pack
+    from .packtools import new_pack
+    from .plugin_host import PluginHost
+
+    host = PluginHost(load_entrypoints=not args.no_plugins)
+    parent = resolve_pack(args.extends, host.template_packs)
+    folder = Path(args.output or args.name)
+    for path in new_pack(args.name, folder, args.extends, parent):
+        print(f"wrote {path}")
+    print(f"next: txplan pack check {folder}")
+    return EXIT_OK
+
+
+def cmd_pack_check(args: argparse.Namespace) -> int:
+    """Report every problem with a template pack at once; exit 3 if there are any."""
+    from .packtools import check_pack
+    from .plugin_host import PluginHost
+    from .errors import EXIT_BAD_PACK_OR_PLUGIN
+
+    host = PluginHost(load_entrypoints=not args.no_plugins)
+    _print_plugin_problems(host.problems)
+    sample = resources.files("txplan.examples").joinpath(EXAMPLE_PLAN)
+    problems = check_pack(args.pack_dir, host, Path(str(sample)))
+    for line in problems:
+        print(line, file=sys.stderr)
+    if problems:
+        print(f"txplan: pack {args.pack_dir}: {_count(len(problems), 'problem')}", file=sys.stderr)
+        return EXIT_BAD_PACK_OR_PLUGIN
+    print(f"{args.pack_dir}: no problems found")
+    return EXIT_OK
+
+
 def cmd_interventions(args: argparse.Namespace) -> int:
     """List intervention library entries with their descriptions."""
     engine = _engine(args)
@@ -464,6 +516,20 @@ def _parser() -> argparse.ArgumentParser:
     plugins = commands.add_parser("plugins", parents=[common], help="list loaded plugins", description="List loaded plugins, their versions and what they register.")
     plugins.add_argument("--json", action="store_true", help="print JSON")
     plugins.set_defaults(command=cmd_plugins)
+
+    pack = commands.add_parser("pack", help="list, create and check template packs", description="Template packs: a practice's paperwork (letterhead, sections, labels, requirements).")
+    pack_commands = pack.add_subparsers(title="pack commands", metavar="PACK-COMMAND")
+    pack.set_defaults(command=lambda _args: (pack.print_help(sys.stderr), EXIT_BAD_INPUT)[1])
+    pack_list = pack_commands.add_parser("list", parents=[common], help="list installed packs", description="List installed template packs and where each comes from.")
+    pack_list.set_defaults(command=cmd_pack_list)
+    pack_new = pack_commands.add_parser("new", parents=[common], help="scaffold a new pack", description="Scaffold a template pack that renders at once, with comments that explain each file.")
+    pack_new.add_argument("name", metavar="NAME", help="the pack's name (lower case, digits, hyphens)")
+    pack_new.add_argument("--extends", default="default", metavar="PACK", help="the pack it builds on (default: default)")
+    pack_new.add_argument("-o", "--output", metavar="DIR", help="folder to create (default: NAME)")
+    pack_new.set_defaults(command=cmd_pack_new)
+    pack_check = pack_commands.add_parser("check", parents=[common], help="report every problem in a pack", description="Check a template pack and report every problem at once (exit 3 if any).")
+    pack_check.add_argument("pack_dir", metavar="DIR|NAME", help="the pack's folder, or an installed pack's name")
+    pack_check.set_defaults(command=cmd_pack_check)
 
     interventions = commands.add_parser("interventions", parents=[common], help="list intervention library entries", description="List the entries of the intervention libraries (plugins' and the pack's).")
     interventions.add_argument("--library", metavar="ID", help="only this library (e.g. cbt)")

@@ -26,6 +26,7 @@ BUILTIN_PLUGINS = (
     "txplan.plugins.formats.markdown",
     "txplan.plugins.formats.docx",
     "txplan.plugins.packs.default_pack",
+    "txplan.plugins.packs.example_packs",
     "txplan.plugins.instruments.ecr_r",
     "txplan.plugins.instruments.ecr_rs",
     "txplan.plugins.instruments.rq",

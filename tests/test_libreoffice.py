@@ -80,3 +80,30 @@ def test_signature_block_is_on_one_page(example_pdf: Path) -> None:
     with_client = [n for n, text in enumerate(pages) if "Client signature" in text]
     with_clinician = [n for n, text in enumerate(pages) if "Clinician signature" in text]
     assert with_client == with_clinician and len(with_client) == 1
+
+
+@pytest.mark.parametrize(
+    ("pack", "expected"),
+    [
+        ("harbour-group", ["Individualized Treatment Plan", "Harbour & Vine Counselling Group", "Medical necessity", "Attestation and signatures"]),
+        ("es", ["Plan de tratamiento", "Datos del cliente", "Metas y objetivos", "Firma del cliente", "Página 1 de"]),
+    ],
+)
+def test_example_packs_open_in_libreoffice(pack: str, expected: list[str], example_pdf: Path) -> None:
+    """The example practice packs' Word documents convert in LibreOffice with their own headings."""
+    folder = example_pdf.parent
+    from importlib import resources
+
+    plan = Path(str(resources.files("txplan.examples").joinpath("attachment-plan.yaml")))
+    source = folder / f"{pack}.docx"
+    source.write_bytes(txplan.render_plan(plan, "docx", pack=pack))
+    subprocess.run(
+        ["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{folder}/profile",
+         "--convert-to", "pdf", "--outdir", str(folder), str(source)],
+        check=True, capture_output=True, timeout=300,
+    )
+    pdf = folder / f"{pack}.pdf"
+    assert pdf.is_file() and pdf.read_bytes()[:5] == b"%PDF-"
+    text = " ".join(pdf_text(pdf).split())
+    for phrase in expected:
+        assert phrase in text, phrase

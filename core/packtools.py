@@ -1,0 +1,155 @@
+"""Tools for people who make template packs: scaffold a new pack (``txplan pack new``) and check
+one, reporting every problem at once (``txplan pack check``)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from .errors import OutputError, PackError, Problem, TxplanError
+
+PACK_YAML = """\
+# {name}: a txplan template pack. It changes the documents without touching code.
+# Check it with:  txplan pack check {folder}
+# Use it with:    txplan render plan.yaml --pack {folder}
+
+name: {name}            # lower case letters, digits and hyphens
+version: "0.1"          # your pack's own version
+description: Our practice's treatment plan paperwork.
+
+# The pack this one builds on. Everything you do not change here comes from it.
+extends: {extends}
+
+# The practice's identity for the letterhead. Where given, it replaces the plan's practice block.
+# The logo is a PNG or JPEG inside this folder (at most 1 MB).
+# practice:
+#   name: Harbour & Vine Counselling
+#   address: |
+#     214 Alder Street, Suite 3
+#     Portland, OR 97204
+#   phone: (503) 555-0142
+#   logo: logo.png
+
+# Section order: each name is rendered from templates/<name>.md.j2, here or in the pack extended.
+# Leave it out to keep the order of the pack extended, which is:
+{sections}
+
+# Headings and fixed text, by key: give only those you want to change (or translate).
+# `txplan pack new` copied none; see the pack extended for every key.
+labels:
+  title: Treatment Plan
+
+# Requirements your insurers add, as a JSON Schema overlay every plan must also satisfy.
+# requires:
+#   properties:
+#     clinician: {{required: [npi]}}
+#     diagnoses: {{minItems: 1}}
+
+# Your own intervention libraries (shape: schemas/library.schema.json in txplan).
+# libraries: [libraries/our-practice.yaml]
+"""
+
+TEMPLATES_README = """\
+Templates in this folder replace the section templates of the pack extended, by file name
+(signatures.md.j2 replaces its signatures section). Each produces Markdown from the plan:
+
+  {{ plan.client.name }}     values from the plan (escaped: a client's words stay text)
+  {{ labels.signatures }}    headings and fixed text from pack.yaml
+  {% include "default:signatures.md.j2" %}   the default pack's own version of a template
+
+Structures Markdown lacks: `::: note`, `::: alert`, `::: signature-block`, `::: page-break`.
+"""
+
+
+def new_pack(name: str, folder: Path, extends: str, parent: Any) -> list[Path]:
+    """Write a pack that renders at once: pack.yaml with comments, a templates/ folder with one
+    override to start from, and a copy of the extended pack's reference.docx (edit it in Word for
+    your letterhead). Refuses a folder that exists and is not empty."""
+    if folder.exists() and any(folder.iterdir()):
+        raise OutputError(f"{folder} already exists and is not empty; choose another folder")
+    from .contracts import ID_PATTERN
+
+    if not ID_PATTERN.match(name):
+        raise PackError(f"pack name '{name}' must be lower case letters, digits and hyphens")
+    templates = folder / "templates"
+    templates.mkdir(parents=True, exist_ok=True)
+    sections = "\n".join(f"#   - {s}" for s in parent.sections)
+    written = [folder / "pack.yaml", templates / "README.txt", templates / "signatures.md.j2"]
+    written[0].write_text(PACK_YAML.format(name=name, folder=folder, extends=extends, sections="# sections:\n" + sections), encoding="utf-8")
+    written[1].write_text(TEMPLATES_README, encoding="utf-8")
+    written[2].write_text(
+        "{# This replaces the signatures section. Start from the default's and change what you need. #}\n"
+        '{% include "default:signatures.md.j2" %}\n',
+        encoding="utf-8",
+    )
+    reference = parent.find_file("reference.docx")
+    if reference is not None:
+        shutil.copyfile(reference, folder / "reference.docx")
+        written.append(folder / "reference.docx")
+    return written
+
+
+def check_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
+    """Every problem with the pack ``spec`` (a folder or a name), as printable lines: pack.yaml
+    against its schema, template syntax (every template, with its line), templates that use what
+    plans do not have (a dry render of the sample plan, section by section), libraries, the
+    reference document and its styles, and images."""
+    import jinja2
+
+    from .packs import image_problem, resolve_pack
+    from .pipeline import Engine
+
+    from .templating import make_environment
+
+    problems: list[str] = []
+    try:
+        pack = resolve_pack(spec, host.template_packs)
+        root, name, roots = pack.root, pack.name, pack.template_roots()
+    except TxplanError as exc:
+        # Keep going with what can be checked without a valid pack.yaml: templates and images.
+        problems.extend(exc.lines())
+        pack = None
+        root = Path(spec)
+        name = root.name
+        default = resolve_pack(None, host.template_packs)
+        roots = [(name, root), *default.template_roots()]
+        if not root.is_dir():
+            return problems
+    own = root / "templates"
+    env = make_environment(roots)
+    pack_name = name
+    for path in sorted(own.rglob("*.j2")) if own.is_dir() else []:
+        template = path.relative_to(own).as_posix()
+        try:
+            env.get_template(template)
+        except jinja2.TemplateSyntaxError as exc:
+            problems.append(str(Problem(f"pack '{pack_name}' template {template}", exc.lineno, "", exc.message or "syntax error")))
+        except Exception as exc:  # noqa: BLE001 - unreadable file, link, ...
+            problems.append(f"pack '{pack_name}' template {template}: {exc}")
+    for image in sorted(p for p in root.rglob("*") if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".svg", ".tif", ".tiff", ".webp")):
+        problem = image_problem(image.read_bytes()) if image.is_file() else "is not a regular file"
+        if problem:
+            problems.append(f"{image}: {problem}")
+    if problems or pack is None:
+        return problems  # a dry render would only repeat these
+    try:
+        engine = Engine(spec, host=host)
+        pack.logo  # noqa: B018 - checks the logo file
+    except TxplanError as exc:
+        return exc.lines()
+    plan = engine.load(sample_plan)
+    from .context import build_context
+
+    context = build_context(plan.data, engine.schema, pack.labels, host.instruments, engine.libraries, pack.practice)
+    for section, template in engine.templates.items():
+        try:
+            engine._render(template, context, 0)
+        except TxplanError as exc:
+            problems.extend(exc.lines())
+    for fmt in engine.host.output_formats.values():
+        try:
+            engine.prepare(fmt)
+        except TxplanError as exc:
+            problems.extend(exc.lines())
+    return problems

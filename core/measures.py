@@ -101,16 +101,18 @@ def progress(assessments: list[dict[str, Any]], instruments: Mapping[str, Instru
     return tables
 
 
-def _marks(instrument: Instrument, score: str, change: float) -> list[str]:
+def _marks(instrument: Instrument, score: str, change: float) -> list[dict[str, Any]]:
+    """The thresholds a change meets: ``label`` and ``points``, and ``worse`` when it is a
+    change for the worse of that size (templates word them, so packs can translate)."""
     marks = []
     for threshold in instrument.thresholds:
         if threshold.score != score:
             continue
         improved = -change if threshold.better == "lower" else change
         if improved >= threshold.points:
-            marks.append(f"{threshold.label} (\u2265 {number(threshold.points)} points)")
+            marks.append({"label": threshold.label, "points": number(threshold.points), "worse": False})
         elif -improved >= threshold.points:
-            marks.append(f"worse by \u2265 {number(threshold.points)} points")
+            marks.append({"label": threshold.label, "points": number(threshold.points), "worse": True})
     return marks
 
 

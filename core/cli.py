@@ -84,8 +84,21 @@ def cmd_render(args: argparse.Namespace) -> int:
     progress = _Progress(len(targets), enabled=len(targets) > 1 and sys.stderr.isatty())
     failed = 0
     folders_ready = False
+    checking = _checking(engine, args)
+    check_failed = 0
     for plan_path, outcome in _render_all(engine, args, targets, jobs):
         messages, rendered = outcome
+        if rendered is not None and checking is not None:
+            findings = checking(plan_path)
+            messages = [*messages, *(str(f) for f in findings)]
+            if any(f.severity == "error" for f in findings):
+                check_failed += 1
+                progress.clear()
+                for line in messages:
+                    print(line, file=sys.stderr)
+                print(f"txplan: {plan_path}: not written: the insurer-readiness check found errors", file=sys.stderr)
+                progress.step()
+                continue
         progress.clear()
         for line in messages:
             print(line, file=sys.stderr)
@@ -107,7 +120,22 @@ def cmd_render(args: argparse.Namespace) -> int:
     if failed:
         print(f"txplan: {failed} of {len(targets)} plans could not be rendered", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if check_failed:
+        from .errors import EXIT_CHECK_FAILED
+
+        return EXIT_CHECK_FAILED
     return EXIT_OK
+
+
+def _checking(engine: Engine, args: argparse.Namespace) -> Any:
+    """With ``render --check``: a function from a plan path to its check findings."""
+    if not args.check:
+        return None
+    from .checks import run_checks, select_profile
+
+    profile, params = select_profile(engine, args.payer)
+    as_of = _as_of(None)
+    return lambda path: run_checks(engine, engine.load(path), profile, params, as_of)
 
 
 Outcome = tuple[list[str], "list[tuple[Path, bytes]] | None"]
@@ -192,6 +220,56 @@ def cmd_validate(args: argparse.Namespace) -> int:
         else:
             print(f"{name}: valid ({_count(warnings, 'warning')})")
     return EXIT_BAD_INPUT if bad else EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Check plans against what a payer or accreditor requires; exit 1 if any error is found."""
+    from .checks import run_checks, select_profile
+    from .errors import EXIT_CHECK_FAILED
+
+    engine = _engine(args)
+    profile, params = select_profile(engine, args.payer)
+    as_of = _as_of(args.as_of)
+    findings, bad_input = [], False
+    for name in args.plans:
+        try:
+            plan = engine.load(name)
+            problems = engine.validate(plan)
+        except PlanError as exc:
+            bad_input = True
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+            continue
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            bad_input = True
+            for problem in errors:
+                print(problem, file=sys.stderr)
+            print(f"txplan: {name}: not checked: fix these errors first", file=sys.stderr)
+            continue
+        findings.extend(run_checks(engine, plan, profile, params, as_of))
+    error_count = sum(f.severity == "error" for f in findings)
+    if args.json:
+        json.dump([f.as_json() for f in findings], sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        for finding in findings:
+            print(finding)
+        print(f"{_count(error_count, 'error')}, {_count(len(findings) - error_count, 'warning')} ({profile.id}, as of {as_of.isoformat()})")
+    if bad_input:
+        return EXIT_BAD_INPUT
+    return EXIT_CHECK_FAILED if error_count else EXIT_OK
+
+
+def _as_of(text: str | None) -> Any:
+    import datetime as dt
+
+    if text is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--as-of {text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -501,6 +579,8 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("-f", "--format", default=DEFAULT_FORMAT, metavar="FORMAT[,FORMAT]", help=f"output formats (default: {DEFAULT_FORMAT}); see 'txplan plugins'")
     render.add_argument("-o", "--output", metavar="PATH", help="output file (one plan, one format) or folder (created if missing); default: the current folder")
     render.add_argument("--pack", metavar="NAME|DIR", help="template pack: an installed pack's name or a pack folder (default: default)")
+    render.add_argument("--check", action="store_true", help="refuse to write a plan that the insurer-readiness check finds errors in")
+    render.add_argument("--payer", metavar="PROFILE", help="payer profile for --check (default: the pack's, else commercial-default)")
     render.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="render in N processes (0: one per CPU; default 1)")
     render.set_defaults(command=cmd_render)
 
@@ -508,6 +588,14 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("plans", nargs="+", metavar="PLAN")
     validate.add_argument("--pack", metavar="NAME|DIR", help="also apply this pack's requirements")
     validate.set_defaults(command=cmd_validate)
+
+    check = commands.add_parser("check", parents=[common], help="find what a payer or surveyor would reject", description="Check plans against what a payer or accreditor requires. Exit 1 if any error is found.")
+    check.add_argument("plans", nargs="+", metavar="PLAN")
+    check.add_argument("--payer", metavar="PROFILE", help="medicare-outpatient, accreditation, commercial-default (default: the pack's, else commercial-default)")
+    check.add_argument("--as-of", metavar="DATE", help="the date the plan is judged at (default: today)")
+    check.add_argument("--json", action="store_true", help="print the findings as JSON")
+    check.add_argument("--pack", metavar="NAME|DIR", help="template pack (its requirements and check settings)")
+    check.set_defaults(command=cmd_check)
 
     schema = commands.add_parser("schema", parents=[common], help="print the effective JSON Schema", description="Print the effective JSON Schema for plans (core, plugins and pack).")
     schema.add_argument("--pack", metavar="NAME|DIR", help="include this pack's requirements")

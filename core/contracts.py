@@ -7,7 +7,7 @@ it to the ``register`` callback of the matching hook (see :mod:`txplan.hookspecs
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,6 +136,8 @@ class Instrument:
     flags: Mapping[str, str] = field(default_factory=dict)
     thresholds: tuple[ChangeThreshold, ...] = ()
     interpretation: str = ""
+    #: Flags that mean a safety concern (a check then wants a documented safety plan).
+    safety_flags: tuple[str, ...] = ()
 
     def problems(self) -> list[str]:
         """What is wrong with this registration (empty when it is well formed)."""
@@ -219,3 +221,77 @@ class PackSource:
         if not isinstance(self.name, str) or not ID_PATTERN.match(self.name):
             return [f"pack name {self.name!r} must be lower case letters, digits and hyphens"]
         return []
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a check found: where (a field path in the plan) and what. The payer profile sets
+    how serious a rule's findings are; a finding marked ``warning`` stays at most a warning (a
+    milder case the rule knows of)."""
+
+    path: tuple[str | int, ...]
+    message: str
+    severity: str = "error"
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What a check sees: the plan's data and positions (``plan``), the date it is judged at,
+    the profile's parameters, and the instruments and libraries in use. ``results`` pairs each
+    scored assessment (by index) with its :class:`ScoreResult`."""
+
+    plan: Any
+    as_of: Any
+    params: Mapping[str, Any]
+    instruments: Mapping[str, Instrument]
+    libraries: Mapping[str, InterventionLibrary]
+    results: Mapping[int, ScoreResult]
+
+    @property
+    def data(self) -> Mapping[str, Any]:
+        """The plan's data."""
+        return self.plan.data
+
+
+@dataclass(frozen=True)
+class Check:
+    """An insurer-readiness rule: an id, a one-line rationale, the source it rests on (a row of
+    reference/payers.md), and ``run(context)`` yielding :class:`Finding` objects."""
+
+    id: str
+    rationale: str
+    source: str
+    run: Callable[[CheckContext], Iterable[Finding]]
+
+    def problems(self) -> list[str]:
+        """What is wrong with this registration (empty when it is well formed)."""
+        out = []
+        if not isinstance(self.id, str) or not ID_PATTERN.match(self.id):
+            out.append(f"check id {self.id!r} must be lower case letters, digits and hyphens")
+        if not callable(self.run):
+            out.append("run must be callable")
+        if not self.rationale or not self.source:
+            out.append("a check needs a rationale and a source")
+        return out
+
+
+@dataclass(frozen=True)
+class PayerProfile:
+    """Which checks a payer or accreditor cares about and how seriously: ``rules`` maps a check
+    id to ``error``, ``warning`` or ``off``; checks it does not name are off. ``params`` tunes
+    them (``review_interval_days``, ``max_plan_age_days``, ``client_signature_required``)."""
+
+    id: str
+    description: str
+    rules: Mapping[str, str]
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def problems(self) -> list[str]:
+        """What is wrong with this registration (empty when it is well formed)."""
+        out = []
+        if not isinstance(self.id, str) or not ID_PATTERN.match(self.id):
+            out.append(f"profile id {self.id!r} must be lower case letters, digits and hyphens")
+        for rule, severity in self.rules.items():
+            if severity not in ("error", "warning", "off"):
+                out.append(f"rule {rule}: severity {severity!r} must be error, warning or off")
+        return out

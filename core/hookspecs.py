@@ -66,3 +66,28 @@ def register_template_packs(register):  # type: ignore[no-untyped-def]
         holds its ``pack.yaml`` and ``templates/``.
     :return: nothing; return values are ignored.
     """
+
+
+@hookspec
+def register_checks(register):  # type: ignore[no-untyped-def]
+    """Register insurer-readiness checks (``txplan check``).
+
+    Called once when the plugin host is built.
+
+    :param register: call ``register(check)`` with a :class:`txplan.contracts.Check` for each
+        rule: an id, a one-line rationale, its source, and ``run(context)`` yielding findings.
+        A payer profile decides whether it runs and how serious its findings are.
+    :return: nothing; return values are ignored.
+    """
+
+
+@hookspec
+def register_payer_profiles(register):  # type: ignore[no-untyped-def]
+    """Register payer profiles (``txplan check --payer ID``).
+
+    Called once when the plugin host is built.
+
+    :param register: call ``register(profile)`` with a :class:`txplan.contracts.PayerProfile`:
+        which checks run, at which severity, with which parameters.
+    :return: nothing; return values are ignored.
+    """

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import pluggy
 
 from . import hookspecs
-from .contracts import Instrument, InterventionLibrary, OutputFormat, PackSource
+from .contracts import Check, Instrument, InterventionLibrary, OutputFormat, PackSource, PayerProfile
 
 #: Modules of the built-in plugins, registered like any third-party plugin.
 BUILTIN_PLUGINS = (
@@ -36,6 +36,8 @@ BUILTIN_PLUGINS = (
     "txplan.plugins.interventions.attachment_based",
     "txplan.plugins.interventions.cbt",
     "txplan.plugins.interventions.mindfulness",
+    "txplan.plugins.checks.payer_rules",
+    "txplan.plugins.checks.profiles",
 )
 
 #: Entry-point group third-party plugins declare in their ``pyproject.toml``.
@@ -92,6 +94,8 @@ class PluginHost:
             "register_intervention_libraries", "intervention library", lambda lib: [lib.namespace]
         )
         self.template_packs: dict[str, PackSource] = self._collect("register_template_packs", "template pack", lambda p: [p.name])
+        self.checks: dict[str, Check] = self._collect("register_checks", "check", lambda c: [c.id])
+        self.payer_profiles: dict[str, PayerProfile] = self._collect("register_payer_profiles", "payer profile", lambda p: [p.id])
         formats = self._collect("register_output_formats", "output format", lambda f: [f.name, *f.aliases])
         for key, fmt in formats.items():
             if key == fmt.name:
@@ -167,6 +171,8 @@ class PluginHost:
             "register_intervention_libraries": InterventionLibrary,
             "register_output_formats": OutputFormat,
             "register_template_packs": PackSource,
+            "register_checks": Check,
+            "register_payer_profiles": PayerProfile,
         }[hook_name]
         found: dict[str, Any] = {}
         owners: dict[str, str] = {}

@@ -243,3 +243,54 @@ def test_a_format_that_fails_while_rendering_is_named(engine_with: Callable[...,
     engine = engine_with(Exploding())
     with pytest.raises(txplan.PluginError, match=r"output format 'explode' from plugin 'exploding' .* failed: ValueError"):
         engine.render(engine.load(example_path), "explode")
+
+
+def test_hook_register_checks(example_path: Path, run: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rule added by a plugin runs in `txplan check` with no change to the core."""
+    from txplan.contracts import Check, Finding, PayerProfile
+
+    def no_fax(context: Any) -> Any:
+        if not context.data["practice"].get("fax"):
+            yield Finding(("practice",), "the practice has no fax number")
+
+    class FaxRule:
+        __name__ = "fax-rule"
+
+        @txplan.hookimpl
+        def register_checks(self, register: Callable[[Any], None]) -> None:
+            register(Check("practice-fax", "Our payer still faxes.", "Test plugin.", no_fax))
+
+        @txplan.hookimpl
+        def register_payer_profiles(self, register: Callable[[Any], None]) -> None:
+            register(PayerProfile("fax-payer", "A payer that faxes.", {"practice-fax": "error", "diagnosis-primary": "error"}))
+
+    original = PluginHost.__init__
+
+    def with_rule(self: PluginHost, *, load_entrypoints: bool = True, extra_plugins: Any = ()) -> None:
+        original(self, load_entrypoints=load_entrypoints, extra_plugins=[FaxRule()])
+
+    monkeypatch.setattr(PluginHost, "__init__", with_rule)
+    result = run("check", example_path, "--payer", "fax-payer", "--as-of", "2026-11-27")
+    line = example_path.read_text(encoding="utf-8").splitlines().index("practice:") + 1
+    assert result.code == 1
+    assert result.out.splitlines() == [
+        f"{example_path}:{line}: error: practice-fax: practice: the practice has no fax number",
+        "1 error, 0 warnings (fax-payer, as of 2026-11-27)",
+    ]
+
+
+def test_hook_register_payer_profiles() -> None:
+    """Profiles register through their hook and are checked like every registration."""
+    from txplan.contracts import PayerProfile
+
+    class Profiles:
+        __name__ = "profiles"
+
+        @txplan.hookimpl
+        def register_payer_profiles(self, register: Callable[[Any], None]) -> None:
+            register(PayerProfile("strict", "Everything is an error.", {"plan-current": "error"}))
+            register(PayerProfile("Bad Id", "x", {"plan-current": "fatal"}))
+
+    host = PluginHost(load_entrypoints=False, extra_plugins=[Profiles()])
+    assert "strict" in host.payer_profiles and {"medicare-outpatient", "accreditation", "commercial-default"} <= set(host.payer_profiles)
+    assert any("profile id 'Bad Id'" in p for p in host.problems) and any("severity 'fatal'" in p for p in host.problems)

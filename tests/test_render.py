@@ -37,7 +37,7 @@ def test_rendered_plan_has_every_section_a_clinician_expects(example_path: Path)
                     "## Assessments", "## Goals and objectives", "## Interventions", "## Type, amount, frequency and duration of therapy",
                     "## Progress monitoring", "## Review and discharge", "## Signatures"):
         assert f"\n{heading}\n" in f"\n{text}", heading
-    for fact in ("Amélie Durand-Okafor", "Harbour & Vine Counselling", "| 2026-11-30 | In progress |", "2026-12-07, 2027-03-08",
+    for fact in ("Amélie Durand-Okafor", "Harbour & Vine Counselling", "| 2026-11-30 | In progress |", "2026-12-07, 2027-03-01",
                  "**Clinician signature:** ______________________ | Dr. Tomás Reyes | PhD, Licensed Psychologist | 2026-09-14 |"):
         assert fact in text, fact
 

@@ -50,6 +50,7 @@ PHQ9 = Instrument(
         ChangeThreshold("total", 5, "clinically meaningful change", "Löwe et al. (2004), Medical Care 42:1194"),
         ChangeThreshold("total", 6, "reliable improvement", "NHS Talking Therapies (IAPT) reliable-improvement definition"),
     ),
+    safety_flags=("item9_positive",),
     interpretation="Total 0-27: 0-4 none to minimal, 5-9 mild, 10-14 moderate, 15-19 moderately severe, 20-27 severe.",
 )
 

@@ -1,0 +1,1 @@
+"""Built-in insurer-readiness checks and payer profiles (``txplan check``)."""

@@ -1,0 +1,159 @@
+"""`txplan check`: the example plan passes every profile; a corpus of plans, each missing one
+element, gives exactly the expected finding at the expected line; --json is stable."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import txplan
+from txplan.checks import run_checks, select_profile
+
+AS_OF = "2026-11-27"
+
+
+def findings_for(text: str, tmp_path: Path, profile: str = "medicare-outpatient", as_of: str = AS_OF) -> list[tuple[str, str, str, int | None]]:
+    """(rule, severity, path, line) of every finding for plan ``text``."""
+    import datetime as dt
+
+    plan_path = tmp_path / "plan.yaml"
+    plan_path.write_text(text, encoding="utf-8")
+    engine = txplan.Engine()
+    plan = engine.load(plan_path)
+    assert [p for p in engine.validate(plan) if p.severity == "error"] == []
+    chosen, params = select_profile(engine, profile)
+    return [(f.rule, f.severity, f.path, f.line) for f in run_checks(engine, plan, chosen, params, dt.date.fromisoformat(as_of))]
+
+
+def line(text: str, needle: str, occurrence: int = 1) -> int:
+    """The line of the ``occurrence``-th ``needle``."""
+    at = -1
+    for _ in range(occurrence):
+        at = text.index(needle, at + 1)
+    return text[:at].count("\n") + 1
+
+
+def edit(text: str, old: str, new: str) -> str:
+    """Replace ``old`` (which must be there) once."""
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
+@pytest.mark.parametrize("profile", ["medicare-outpatient", "accreditation", "commercial-default"])
+def test_example_plan_passes_every_profile(profile: str, example_text: str, tmp_path: Path) -> None:
+    """The example plan has no findings at all under any built-in profile."""
+    assert findings_for(example_text, tmp_path, profile) == []
+
+
+def test_corpus_each_missing_one_element(example_text: str, tmp_path: Path) -> None:
+    """Each plan below differs from the example in one element; each gives exactly its finding."""
+    t = example_text
+    root = line(t, "client:")
+    cases: list[tuple[str, str, str, list[tuple[str, str, str, int | None]]]] = []
+
+    no_diagnoses = edit(t, "diagnoses:\n  - code: F43.23\n    description: Adjustment disorder with mixed anxiety and depressed mood\n    primary: true\n", "")
+    cases.append(("no diagnosis", no_diagnoses, "medicare-outpatient", [("diagnosis-primary", "error", "diagnoses", root)]))
+    z = edit(t, "code: F43.23", "code: Z63.0")
+    cases.append(("Z-code primary", z, "medicare-outpatient", [("diagnosis-z-code", "warning", "diagnoses[0].code", line(z, "Z63.0"))]))
+    rad = edit(t, "code: F43.23", "code: F94.1")
+    cases.append(("childhood code for an adult", rad, "medicare-outpatient", [("diagnosis-childhood-attachment", "warning", "diagnoses[0].code", line(rad, "F94.1"))]))
+    vague = edit(t, "criterion: Contact with each at least fortnightly over eight weeks, by her own report.", "criterion: She feels closer to her friends.")
+    cases.append(("objective not measurable", vague, "medicare-outpatient", [("objective-measurable", "warning", "goals[1].objectives[1].criterion", line(vague, "She feels closer"))]))
+    clinical = edit(t, '"I want to understand what sets me off & calm down before I say things I regret."', "Improve emotional regulation under stress.")
+    cases.append(("goal not in the client's words", clinical, "medicare-outpatient", [("goal-client-words", "warning", "goals[2].statement", line(clinical, "Improve emotional regulation under"))]))
+    no_frequency = edit(t, "    frequency: Fortnightly\n", "")
+    cases.append(("intervention without frequency", no_frequency, "medicare-outpatient", [("intervention-frequency", "error", "interventions[3]", line(no_frequency, "  - id: I4"))]))
+    no_length = edit(t, "  session_length_minutes: 53\n", "")
+    cases.append(("no session length", no_length, "medicare-outpatient", [("therapy-elements", "error", "therapy.session_length_minutes", line(no_length, "therapy:\n"))]))
+    cases.append(("plan older than a year", t, "medicare-outpatient@2027-10-01", [("plan-current", "error", "plan.start_date", line(t, "  start_date:"))]))
+    gap = edit(t, "review_dates: [2026-12-07, 2027-03-01]", "review_dates: [2026-12-07, 2027-04-01]")
+    cases.append(("reviews too far apart", gap, "accreditation", [("review-schedule", "error", "review_dates[1]", line(gap, "review_dates:"))]))
+    unsigned = edit(t, "  clinician:\n    date: 2026-09-14\n", "")
+    cases.append(("no clinician signature", unsigned, "medicare-outpatient", [("clinician-signature", "error", "signatures", line(unsigned, "signatures:"))]))
+    client_unsigned = edit(t, "  client:\n    date: 2026-09-14\n", "")
+    cases.append(("no client signature", client_unsigned, "accreditation", [("client-signature", "warning", "signatures", line(client_unsigned, "signatures:"))]))
+    start, end = t.index("assessments:\n"), t.index("goals:\n")
+    custom_only = t[:start] + "assessments:\n  - instrument: custom\n    name: Intake interview\n    date: 2026-08-31\n    result: Engaged and open.\n\n" + t[end:]
+    cases.append(("no standardised measure", custom_only, "accreditation", [("standardised-measure", "error", "assessments", line(custom_only, "assessments:"))]))
+    flagged = edit(t, "    responses: [1, 1, 1, 1, 0, 1, 1, 0, 0]", "    responses: [1, 1, 1, 1, 0, 1, 1, 0, 1]")
+    cases.append(("item-9 flag without a safety plan", flagged, "medicare-outpatient", [("safety-follow-up", "error", "assessments[7]", line(flagged, "  - instrument: phq-9", 3))]))
+    copied = edit(t, '"I\'d like to let a couple of people get close without running away."', '"Urges pass on their own; riding them out weakens the habit they drive."')
+    cases.append(("library text as a goal", copied, "medicare-outpatient", [
+        ("goal-client-words", "warning", "goals[1].statement", line(copied, "Urges pass")),
+        ("library-verbatim", "warning", "goals[1].statement", line(copied, "Urges pass")),
+    ]))
+
+    for name, text, profile, expected in cases:
+        profile, _, as_of = profile.partition("@")
+        assert findings_for(text, tmp_path, profile, as_of or AS_OF) == expected, name
+
+
+def test_safety_plan_after_the_flag_clears_it(example_text: str, tmp_path: Path) -> None:
+    """A safety plan dated on or after the flagged administration satisfies the rule; one before does not."""
+    flagged = edit(example_text, "    responses: [1, 1, 1, 1, 0, 1, 1, 0, 0]", "    responses: [1, 1, 1, 1, 0, 1, 1, 0, 1]")
+    after = flagged + "safety_plan:\n  date: 2026-11-09\n  description: Warning signs, coping steps and crisis contacts agreed; reviewed weekly.\n"
+    before = flagged + "safety_plan:\n  date: 2026-10-01\n  description: Agreed steps.\n"
+    assert findings_for(after, tmp_path) == []
+    assert [f[0] for f in findings_for(before, tmp_path)] == ["safety-follow-up"]
+
+
+def test_check_command_output_and_exit_codes(run: Callable[..., Any], example_text: str, example_path: Path, tmp_path: Path) -> None:
+    """Human output ends with a summary; exit 1 with errors, 0 with warnings only, 2 for an invalid plan."""
+    ok = run("check", example_path, "--payer", "medicare-outpatient", "--as-of", AS_OF)
+    assert (ok.code, ok.out) == (0, "0 errors, 0 warnings (medicare-outpatient, as of 2026-11-27)\n")
+    old = run("check", example_path, "--payer", "medicare-outpatient", "--as-of", "2027-10-01")
+    assert old.code == 1 and old.out.splitlines()[-1] == "1 error, 0 warnings (medicare-outpatient, as of 2027-10-01)"
+    invalid = tmp_path / "invalid.yaml"
+    invalid.write_text(example_text.replace("  start_date: 2026-09-14", "  start_date: 2026-02-31"), encoding="utf-8")
+    result = run("check", invalid, "--as-of", AS_OF)
+    assert result.code == 2 and "not checked: fix these errors first" in result.err
+    assert run("check", example_path, "--payer", "nope").code == 2
+    assert run("check", example_path, "--as-of", "someday").code == 2
+
+
+def test_json_output_is_stable(run: Callable[..., Any], example_path: Path) -> None:
+    """--json prints a list of objects with exactly file, line, path, severity, rule, message."""
+    result = run("check", example_path, "--payer", "commercial-default", "--as-of", "2028-01-01", "--json")
+    findings = json.loads(result.out)
+    assert result.code == 1 and findings
+    assert all(list(f) == ["file", "line", "path", "severity", "rule", "message"] for f in findings)
+    assert findings[0] == {
+        "file": str(example_path), "line": line(example_path.read_text(encoding="utf-8"), "  start_date:"), "path": "plan.start_date",
+        "severity": "error", "rule": "plan-current", "message": "the plan was established 474 days before 2028-01-01; this profile allows 365: review and renew it",
+    }
+
+
+def test_render_check_refuses_a_plan_with_errors(run: Callable[..., Any], example_text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`render --check` prints the findings and writes nothing for a plan with check errors."""
+    monkeypatch.chdir(tmp_path)
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(edit(example_text, "  session_length_minutes: 53\n", ""), encoding="utf-8")
+    result = run("render", plan, "--check", "-o", "out/")
+    assert result.code == 1
+    assert "error: therapy-elements: therapy.session_length_minutes: missing the planned session length" in result.err
+    assert "not written: the insurer-readiness check found errors" in result.err
+    assert not (tmp_path / "out").exists()
+    assert run("render", plan, "-o", "out/").code == 0
+
+
+def test_pack_sets_the_profile_and_its_parameters(example_path: Path, tmp_path: Path, run: Callable[..., Any]) -> None:
+    """A pack's `check` block chooses the profile and tunes it (a shorter review interval)."""
+    pack = tmp_path / "pack"
+    (pack / "templates").mkdir(parents=True)
+    (pack / "pack.yaml").write_text("name: strict\nversion: '1'\ncheck:\n  profile: accreditation\n  params:\n    review_interval_days: 60\n", encoding="utf-8")
+    result = run("check", example_path, "--pack", pack, "--as-of", AS_OF)
+    assert result.code == 1 and "this profile allows 60" in result.out and "(accreditation, as of" in result.out
+
+
+def test_every_check_is_documented() -> None:
+    """docs/checks.md has a row for every built-in check, with its source."""
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "checks.md").read_text(encoding="utf-8")
+    engine = txplan.Engine()
+    for check in engine.host.checks.values():
+        assert f"| `{check.id}` |" in docs, check.id
+    for profile in engine.host.payer_profiles.values():
+        assert f"`{profile.id}`" in docs, profile.id

@@ -250,8 +250,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         findings.extend(run_checks(engine, plan, profile, params, as_of))
     error_count = sum(f.severity == "error" for f in findings)
     if args.json:
-        json.dump([f.as_json() for f in findings], sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        _print_json([f.as_json() for f in findings])
     else:
         for finding in findings:
             print(finding)
@@ -275,25 +274,21 @@ def _as_of(text: str | None) -> Any:
 def cmd_schema(args: argparse.Namespace) -> int:
     """Print the effective JSON Schema (core + plugins + pack)."""
     engine = _engine(args)
-    json.dump(engine.schema, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
+    _print_json(engine.schema)
     return EXIT_OK
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:
     """List loaded plugins with their versions and what they register."""
-    from .plugin_host import PluginHost
 
-    host = PluginHost(load_entrypoints=not args.no_plugins)
-    _print_plugin_problems(host.problems)
+    host = _host(args)
     plugins = host.plugins()
     if args.json:
         payload = [
             {"name": p.name, "distribution": p.distribution, "version": p.version, "builtin": p.builtin, "registers": p.registered}
             for p in plugins
         ]
-        json.dump(payload, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        _print_json(payload)
         return EXIT_OK
     for p in plugins:
         kind = "built-in" if p.builtin else "plugin"
@@ -306,10 +301,8 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 def cmd_pack_list(args: argparse.Namespace) -> int:
     """List the installed template packs and where each comes from."""
     from .packs import resolve_pack
-    from .plugin_host import PluginHost
 
-    host = PluginHost(load_entrypoints=not args.no_plugins)
-    _print_plugin_problems(host.problems)
+    host = _host(args)
     for name in sorted(host.template_packs):
         source = host.template_packs[name]
         owner = host.plugin_of(source)
@@ -325,10 +318,8 @@ def cmd_pack_new(args: argparse.Namespace) -> int:
     """Scaffold a template pack that renders at once."""
     from .packs import resolve_pack
     from .packtools import new_pack
-    from .plugin_host import PluginHost
 
-    host = PluginHost(load_entrypoints=not args.no_plugins)
-    parent = resolve_pack(args.extends, host.template_packs)
+    parent = resolve_pack(args.extends, _host(args).template_packs)
     folder = Path(args.output or args.name)
     for path in new_pack(args.name, folder, args.extends, parent):
         print(f"wrote {path}")
@@ -338,12 +329,10 @@ def cmd_pack_new(args: argparse.Namespace) -> int:
 
 def cmd_pack_check(args: argparse.Namespace) -> int:
     """Report every problem with a template pack at once; exit 3 if there are any."""
-    from .packtools import check_pack
-    from .plugin_host import PluginHost
     from .errors import EXIT_BAD_PACK_OR_PLUGIN
+    from .packtools import check_pack
 
-    host = PluginHost(load_entrypoints=not args.no_plugins)
-    _print_plugin_problems(host.problems)
+    host = _host(args)
     sample = resources.files("txplan.examples").joinpath(EXAMPLE_PLAN)
     problems = check_pack(args.pack_dir, host, Path(str(sample)))
     for line in problems:
@@ -377,8 +366,7 @@ def cmd_interventions(args: argparse.Namespace) -> int:
             }
             for lib in libraries
         ]
-        json.dump(payload, sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        _print_json(payload)
         return EXIT_OK
     for lib in libraries:
         print(f"{lib.namespace}: {lib.name}")
@@ -392,10 +380,8 @@ def cmd_interventions(args: argparse.Namespace) -> int:
 
 def cmd_instruments(args: argparse.Namespace) -> int:
     """List the assessment instruments with their citation and licence note."""
-    from .plugin_host import PluginHost
 
-    host = PluginHost(load_entrypoints=not args.no_plugins)
-    _print_plugin_problems(host.problems)
+    host = _host(args)
     instruments = sorted(host.instruments.values(), key=lambda i: i.id)
     if args.json:
         payload = [
@@ -411,8 +397,7 @@ def cmd_instruments(args: argparse.Namespace) -> int:
             }
             for i in instruments
         ]
-        json.dump(payload, sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        _print_json(payload)
         return EXIT_OK
     for i in instruments:
         print(f"{i.id}: {i.name}")
@@ -425,18 +410,15 @@ def cmd_instruments(args: argparse.Namespace) -> int:
 
 def cmd_score(args: argparse.Namespace) -> int:
     """Score one response set and print the scores."""
-    from .plugin_host import PluginHost
     from .scoring import result_json, score_file
 
-    host = PluginHost(load_entrypoints=not args.no_plugins)
-    _print_plugin_problems(host.problems)
+    host = _host(args)
     instrument = host.instruments.get(args.instrument)
     if instrument is None:
         raise UsageError(f"unknown instrument '{args.instrument}' (available: {', '.join(sorted(host.instruments))})")
     result = score_file(instrument, args.file)
     if args.json:
-        json.dump(result_json(instrument, result), sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        _print_json(result_json(instrument, result))
         return EXIT_OK
     print(instrument.name)
     if result.summary:
@@ -479,11 +461,24 @@ def cmd_example(args: argparse.Namespace) -> int:
 
 def _engine(args: argparse.Namespace) -> Engine:
     from .pipeline import Engine
+
+    host = _host(args)
+    return Engine(getattr(args, "pack", None), host=host)
+
+
+def _host(args: argparse.Namespace) -> Any:
+    """The plugin host, with plugin problems printed as warnings."""
     from .plugin_host import PluginHost
 
     host = PluginHost(load_entrypoints=not args.no_plugins)
     _print_plugin_problems(host.problems)
-    return Engine(getattr(args, "pack", None), host=host)
+    return host
+
+
+def _print_json(value: Any) -> None:
+    """``value`` as indented JSON on standard output."""
+    json.dump(value, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
 
 
 def _print_plugin_problems(problems: list[str]) -> None:

@@ -91,15 +91,18 @@ def new_pack(name: str, folder: Path, extends: str, parent: Any) -> list[Path]:
 
 
 def check_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
-    """Every problem with the pack ``spec`` (a folder or a name), as printable lines: pack.yaml
-    against its schema, template syntax (every template, with its line), templates that use what
-    plans do not have (a dry render of the sample plan, section by section), libraries, the
-    reference document and its styles, and images."""
+    """Every problem with the pack ``spec`` (a folder or a name), as printable lines, all at once:
+    pack.yaml against its schema, template syntax (every template, with its line), images,
+    intervention libraries, templates that use what plans do not have (a dry render of the sample
+    plan, section by section, skipping templates that do not compile), and what each output
+    format needs of the pack (the reference document and its styles)."""
     import jinja2
 
+    from .context import build_context
+    from .loader import load_plan_file
     from .packs import image_problem, resolve_pack
-    from .pipeline import Engine
-
+    from .pipeline import _all_libraries, _with_alerts, render_template
+    from .schema import compose_schema
     from .templating import make_environment
 
     problems: list[str] = []
@@ -109,47 +112,61 @@ def check_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
     except TxplanError as exc:
         # Keep going with what can be checked without a valid pack.yaml: templates and images.
         problems.extend(exc.lines())
-        pack = None
-        root = Path(spec)
-        name = root.name
-        default = resolve_pack(None, host.template_packs)
-        roots = [(name, root), *default.template_roots()]
+        pack, root, name = None, Path(spec), Path(spec).name
+        roots = [(name, root), *resolve_pack(None, host.template_packs).template_roots()]
         if not root.is_dir():
             return problems
-    own = root / "templates"
     env = make_environment(roots)
-    pack_name = name
+    broken: set[str] = set()
+    own = root / "templates"
     for path in sorted(own.rglob("*.j2")) if own.is_dir() else []:
         template = path.relative_to(own).as_posix()
         try:
             env.get_template(template)
         except jinja2.TemplateSyntaxError as exc:
-            problems.append(str(Problem(f"pack '{pack_name}' template {template}", exc.lineno, "", exc.message or "syntax error")))
+            broken.add(template)
+            problems.append(str(Problem(f"pack '{name}' template {template}", exc.lineno, "", exc.message or "syntax error")))
         except Exception as exc:  # noqa: BLE001 - unreadable file, link, ...
-            problems.append(f"pack '{pack_name}' template {template}: {exc}")
-    for image in sorted(p for p in root.rglob("*") if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".svg", ".tif", ".tiff", ".webp")):
-        problem = image_problem(image.read_bytes()) if image.is_file() else "is not a regular file"
+            broken.add(template)
+            problems.append(f"pack '{name}' template {template}: {exc}")
+    for image in sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES):
+        problem = image_problem(image.read_bytes()) if image.is_file() and not image.is_symlink() else "is not a regular file"
         if problem:
             problems.append(f"{image}: {problem}")
-    if problems or pack is None:
-        return problems  # a dry render would only repeat these
+    if pack is None:
+        return problems
     try:
-        engine = Engine(spec, host=host)
-        pack.logo  # noqa: B018 - checks the logo file
+        pack.logo  # noqa: B018 - reads and checks the logo named in pack.yaml
     except TxplanError as exc:
-        return exc.lines()
-    plan = engine.load(sample_plan)
-    from .context import build_context
-
-    context = build_context(plan.data, engine.schema, pack.labels, host.instruments, engine.libraries, pack.practice)
-    for section, template in engine.templates.items():
+        problems.extend(exc.lines())
+    try:
+        libraries = _all_libraries(host, pack)
+    except TxplanError as exc:
+        problems.extend(exc.lines())
+        libraries = dict(host.intervention_libraries)
+    schema = compose_schema(host.instruments.values(), libraries.values(), pack.requires)
+    plan = load_plan_file(sample_plan)
+    context = build_context(plan.data, schema, pack.labels, host.instruments, libraries, pack.practice)
+    for section in _with_alerts(pack.sections):
+        template_name = f"{section}.md.j2"
+        if template_name in broken:
+            continue
         try:
-            engine._render(template, context, 0)
+            render_template(pack, env.get_template(template_name), context)
+        except jinja2.TemplateNotFound:
+            problems.append(f"template pack '{name}' lists section '{section}' but has no templates/{template_name}")
+        except jinja2.TemplateSyntaxError as exc:  # a parent's template this pack relies on
+            problems.append(str(Problem(f"pack '{name}' template {exc.name or template_name}", exc.lineno, "", exc.message or "syntax error")))
         except TxplanError as exc:
             problems.extend(exc.lines())
-    for fmt in engine.host.output_formats.values():
+    for output_format in host.output_formats.values():
+        if output_format.prepare is None:
+            continue
         try:
-            engine.prepare(fmt)
+            output_format.prepare(pack)
         except TxplanError as exc:
             problems.extend(exc.lines())
     return problems
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".svg", ".tif", ".tiff", ".webp")

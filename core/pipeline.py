@@ -8,6 +8,7 @@ over the same objects.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 import traceback
@@ -34,6 +35,7 @@ MAX_RENDERED_CHARS = 5_000_000
 ALERTS_SECTION = "alerts"
 #: How long one section's template may take to render: a pack's runaway loop is stopped.
 RENDER_SECONDS = 10.0
+RENDER_SECONDS_ENV = "TXPLAN_RENDER_SECONDS"
 
 
 class RenderTimeout(Exception):
@@ -64,12 +66,13 @@ def time_limit(seconds: float) -> Iterator[None]:
 class Engine:
     """Everything needed to turn plans into documents with one template pack."""
 
-    def __init__(self, pack: str | None = None, *, host: PluginHost | None = None, render_seconds: float = RENDER_SECONDS) -> None:
+    def __init__(self, pack: str | None = None, *, host: PluginHost | None = None, render_seconds: float | None = None) -> None:
         """Load plugins (unless ``host`` is given), resolve ``pack`` (a name or a folder;
         the default pack when ``None``), compose the effective schema and compile every section
         template. Raises :class:`PackError` if the pack or its templates are broken.
-        ``render_seconds`` limits how long one section may take to render (0: no limit)."""
-        self.render_seconds = render_seconds
+        ``render_seconds`` limits how long one section may take to render (0: no limit; default
+        10, or ``$TXPLAN_RENDER_SECONDS``)."""
+        self.render_seconds = render_seconds if render_seconds is not None else float(os.environ.get(RENDER_SECONDS_ENV, RENDER_SECONDS))
         self.host = host if host is not None else PluginHost()
         self.pack: TemplatePack = resolve_pack(pack, self.host.template_packs)
         self.libraries = _all_libraries(self.host, self.pack)
@@ -107,7 +110,7 @@ class Engine:
         )
         sections, total = [], 0
         for name, template in self.templates.items():
-            text = self._render(template, context, total)
+            text = render_template(self.pack, template, context, total, self.render_seconds)
             total += len(text)
             if text.strip():
                 sections.append(Section(name, text))
@@ -169,29 +172,33 @@ class Engine:
         except PackTemplateError as exc:
             raise PackError(f"template pack '{self.pack.name}': {exc}") from None
 
-    def _render(self, template: jinja2.Template, context: dict[str, Any], so_far: int) -> str:
-        parts: list[str] = []
-        size = so_far
-        name = template.name or "?"
-        try:
-            with time_limit(self.render_seconds):
-                for chunk in template.generate(context):
-                    size += len(chunk)
-                    if size > MAX_RENDERED_CHARS:
-                        raise PackError(problems=[problem_in_template(self.pack, name, None, f"renders more than {MAX_RENDERED_CHARS:,} characters")])
-                    parts.append(chunk)
-        except RenderTimeout:
-            raise PackError(problems=[problem_in_template(self.pack, name, None, f"took longer than {self.render_seconds:g} s to render (a loop that does not end?)")]) from None
-        except PackError:
-            raise
-        except (jinja2.TemplateError, SecurityError, PackTemplateError) as exc:
-            message = getattr(exc, "message", None) or str(exc)
-            raise PackError(problems=[problem_in_template(self.pack, name, _template_line(exc, template), message)]) from None
-        except RecursionError:
-            raise PackError(problems=[problem_in_template(self.pack, name, None, "recursion too deep (a macro or include that calls itself)")]) from None
-        except Exception as exc:  # noqa: BLE001 - e.g. 1/0 in a template; the type is enough
-            raise PackError(problems=[problem_in_template(self.pack, name, _template_line(exc, template), f"{type(exc).__name__} while rendering")]) from exc
-        return "".join(parts)
+
+
+def render_template(pack: TemplatePack, template: jinja2.Template, context: dict[str, Any], so_far: int = 0, seconds: float = 0) -> str:
+    """Render one section template, turning every failure into a :class:`PackError` that names
+    the pack, the template and the line; ``seconds`` limits the time it may take."""
+    parts: list[str] = []
+    size = so_far
+    name = template.name or "?"
+    try:
+        with time_limit(seconds):
+            for chunk in template.generate(context):
+                size += len(chunk)
+                if size > MAX_RENDERED_CHARS:
+                    raise PackError(problems=[problem_in_template(pack, name, None, f"renders more than {MAX_RENDERED_CHARS:,} characters")])
+                parts.append(chunk)
+    except RenderTimeout:
+        raise PackError(problems=[problem_in_template(pack, name, None, f"took longer than {seconds:g} s to render (a loop that does not end?)")]) from None
+    except PackError:
+        raise
+    except (jinja2.TemplateError, SecurityError, PackTemplateError) as exc:
+        message = getattr(exc, "message", None) or str(exc)
+        raise PackError(problems=[problem_in_template(pack, name, _template_line(exc, template), message)]) from None
+    except RecursionError:
+        raise PackError(problems=[problem_in_template(pack, name, None, "recursion too deep (a macro or include that calls itself)")]) from None
+    except Exception as exc:  # noqa: BLE001 - e.g. 1/0 in a template; the type is enough
+        raise PackError(problems=[problem_in_template(pack, name, _template_line(exc, template), f"{type(exc).__name__} while rendering")]) from exc
+    return "".join(parts)
 
 
 def _all_libraries(host: PluginHost, pack: TemplatePack) -> dict[str, InterventionLibrary]:

@@ -39,28 +39,78 @@ def test_pack_new_renders_at_once(run: Run, tmp_path: Path, example_path: Path) 
 
 
 def test_pack_check_reports_every_problem_at_once(run: Run, tmp_path: Path) -> None:
-    """Syntax errors in two templates, a template using what plans lack, a non-image, a reference
-    document without styles: all listed, exit 3."""
+    """One broken pack with a fault of each kind planted: every one is reported in a single run, exit 3."""
     pack = tmp_path / "broken"
     (pack / "templates").mkdir(parents=True)
-    (pack / "pack.yaml").write_text("name: broken\nversion: '1'\nsections: [one, two]\n", encoding="utf-8")
-    (pack / "templates" / "one.md.j2").write_text("ok\n{{ plan.client.name \n", encoding="utf-8")
-    (pack / "templates" / "two.md.j2").write_text("{% for x in plan.goals %}\n", encoding="utf-8")
-    (pack / "logo.png").write_bytes(b"GIF89a not really a png")
-    result = run("pack", "check", pack)
-    assert result.code == 3
-    assert "pack 'broken' template one.md.j2:" in result.err and "pack 'broken' template two.md.j2:" in result.err
-    assert f"{pack / 'logo.png'}: is not a PNG or JPEG image" in result.err
-    (pack / "templates" / "one.md.j2").write_text("{{ plan.client.nmae }}\n", encoding="utf-8")
-    (pack / "templates" / "two.md.j2").write_text("{{ plan.goal }}\n", encoding="utf-8")
-    (pack / "logo.png").unlink()
-    with zipfile.ZipFile(pack / "reference.docx", "w") as archive:
+    (pack / "pack.yaml").write_text("name: broken\nversion: '1'\nsections: [one, two, three, four]\nlibraries: [lib.yaml]\n", encoding="utf-8")
+    (pack / "templates" / "one.md.j2").write_text("ok\n{{ plan.client.name \n", encoding="utf-8")  # syntax error
+    (pack / "templates" / "two.md.j2").write_text("{{ plan.goal }}\n", encoding="utf-8")  # a field plans do not have
+    (pack / "templates" / "three.md.j2").write_text("{{ cycler.__init__.__globals__ }}\n", encoding="utf-8")  # sandbox escape
+    (pack / "logo.gif").write_bytes(b"GIF89a not allowed")  # not PNG/JPEG
+    (pack / "lib.yaml").write_text("namespace: Bad\nname: x\nentries: []\n", encoding="utf-8")  # library off its schema
+    with zipfile.ZipFile(pack / "reference.docx", "w") as archive:  # not a Word document
         archive.writestr("[Content_Types].xml", "<Types/>")
     result = run("pack", "check", pack)
     assert result.code == 3
-    assert "pack 'broken' template one.md.j2:1: 'dict object' has no attribute 'nmae'" in result.err
-    assert "pack 'broken' template two.md.j2:1: 'dict object' has no attribute 'goal'" in result.err
-    assert "is not a Word document" in result.err
+    for planted in (
+        "pack 'broken' template one.md.j2:2: unexpected end of template",
+        "pack 'broken' template two.md.j2:1: 'dict object' has no attribute 'goal'",
+        "access to attribute '__init__' of 'type' object is unsafe",
+        f"{pack / 'logo.gif'}: is not a PNG or JPEG image",
+        "namespace: 'Bad' does not match",
+        "lists section 'four' but has no templates/four.md.j2",
+        "is not a Word document",
+    ):
+        assert planted in result.err, planted
+
+
+def test_editing_a_new_pack_changes_the_output(run: Run, tmp_path: Path, example_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`pack new acme`, then render with `--pack acme`; editing its template or its reference document changes the document."""
+    monkeypatch.chdir(tmp_path)
+    assert run("pack", "new", "acme").code == 0
+    assert run("render", example_path, "--pack", "acme", "-f", "docx", "-o", "first.docx").code == 0
+    (tmp_path / "acme" / "templates" / "signatures.md.j2").write_text("## Signed by us\n", encoding="utf-8")
+    assert run("render", example_path, "--pack", "acme", "-f", "docx", "-o", "second.docx").code == 0
+    second = docx.Document(str(tmp_path / "second.docx"))
+    assert "Signed by us" in [p.text for p in second.paragraphs]
+    reference = tmp_path / "acme" / "reference.docx"
+    with zipfile.ZipFile(reference) as source:
+        parts = {n: source.read(n) for n in source.namelist()}
+    parts["word/styles.xml"] = parts["word/styles.xml"].replace(b'w:color w:val="1F4E5F"', b'w:color w:val="8B0000"')
+    with zipfile.ZipFile(reference, "w") as target:
+        for n, data in parts.items():
+            target.writestr(n, data)
+    assert run("render", example_path, "--pack", "acme", "-f", "docx", "-o", "third.docx").code == 0
+    with zipfile.ZipFile(tmp_path / "third.docx") as third:
+        assert b"8B0000" in third.read("word/styles.xml")
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("{{ ''.__class__.__mro__ }}", "is unsafe"),
+        ("{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}", "took longer than 0.5 s"),
+        ("{% for a in range(100) %}{% for b in range(100000) %}{{ 'word ' * 100 }}{% endfor %}{% endfor %}", "renders more than 5,000,000 characters"),
+        (None, "symbolic links are not allowed"),
+    ],
+    ids=["sandbox", "endless-loop", "huge-output", "symlink"],
+)
+def test_hostile_pack_fails_fast_and_writes_nothing(template: str | None, expected: str, run: Run, tmp_path: Path, example_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each hostile pack ends in exit 3 with a message naming the template, and no output file."""
+    monkeypatch.setenv("TXPLAN_RENDER_SECONDS", "0.5")
+    monkeypatch.chdir(tmp_path)
+    pack = tmp_path / "hostile"
+    (pack / "templates").mkdir(parents=True)
+    (pack / "pack.yaml").write_text("name: hostile\nversion: '1'\nsections: [evil]\n", encoding="utf-8")
+    if template is None:
+        (tmp_path / "secret.txt").write_text("ZZSECRET", encoding="utf-8")
+        (pack / "templates" / "evil.md.j2").symlink_to(tmp_path / "secret.txt")
+    else:
+        (pack / "templates" / "evil.md.j2").write_text(template, encoding="utf-8")
+    result = run("render", example_path, "--pack", pack, "-f", "docx,md", "-o", "out/")
+    assert result.code == 3 and expected in result.err and "evil.md.j2" in result.err
+    assert "Traceback" not in result.err and "ZZSECRET" not in result.err
+    assert not (tmp_path / "out").exists()
 
 
 def test_pack_check_goes_on_after_a_bad_manifest(run: Run, tmp_path: Path) -> None:

@@ -294,3 +294,25 @@ def test_hook_register_payer_profiles() -> None:
     host = PluginHost(load_entrypoints=False, extra_plugins=[Profiles()])
     assert "strict" in host.payer_profiles and {"medicare-outpatient", "accreditation", "commercial-default"} <= set(host.payer_profiles)
     assert any("profile id 'Bad Id'" in p for p in host.problems) and any("severity 'fatal'" in p for p in host.problems)
+
+
+def test_output_format_conformance_kit() -> None:
+    """txplan.testing.check_output_format passes the built-in formats and catches a non-deterministic one."""
+    import itertools
+
+    from txplan.testing import check_output_format
+
+    host = PluginHost(load_entrypoints=False)
+    for fmt in host.output_formats.values():
+        check_output_format(fmt)
+    counter = itertools.count()
+    flaky = OutputFormat("flaky", "txt", "text/plain", lambda doc: str(next(counter)).encode())
+    with pytest.raises(AssertionError, match="different bytes for the same plan"):
+        check_output_format(flaky)
+
+
+def test_testing_render_helper_uses_extra_plugins() -> None:
+    """txplan.testing.render renders the sample plan with a plugin that is not installed."""
+    from txplan.testing import render
+
+    assert render(format="shout", plugins=[ShoutFormat()]).startswith(b"**HARBOUR & VINE")

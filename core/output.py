@@ -3,7 +3,8 @@
 Each file is written to a temporary file in its destination folder (created 0600 by
 ``mkstemp``), flushed to disk, then renamed over the destination (reference/security.md §7.1).
 A set of outputs for one plan is all-or-nothing: every file is written to its temporary name
-first and renamed only when all of them were written.
+first and renamed only when all of them were written. Temporary files a killed run left behind
+are swept the next time txplan writes into that folder.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ def write_outputs(outputs: Sequence[tuple[Path, bytes]]) -> None:
     Raises :class:`OutputError` (exit 4) with a message naming the file and the reason.
     """
     staged: list[tuple[str, Path]] = []
+    for folder in {path.parent for path, _ in outputs}:
+        sweep_stale_parts(folder)
     try:
         for path, content in outputs:
             staged.append((_stage(path, content), path))
@@ -42,6 +45,25 @@ def write_outputs(outputs: Sequence[tuple[Path, bytes]]) -> None:
         for temp, _ in staged:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp)
+
+
+STALE_AFTER_SECONDS = 3600
+
+
+def sweep_stale_parts(folder: Path) -> None:
+    """Remove temporary files a killed txplan left behind (``.txplan-*.part``, 0600, older than
+    an hour, so that another txplan writing into the same folder right now is left alone)."""
+    import time
+
+    try:
+        leftovers = list(folder.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"))
+    except OSError:
+        return
+    cutoff = time.time() - STALE_AFTER_SECONDS
+    for leftover in leftovers:
+        with contextlib.suppress(OSError):
+            if leftover.is_file() and not leftover.is_symlink() and leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
 
 
 def _stage(path: Path, content: bytes) -> str:

@@ -277,3 +277,15 @@ def test_progress_shows_only_on_a_terminal(capsys: pytest.CaptureFixture[str]) -
     shown = _Progress(2, enabled=True)
     shown.step(), shown.step(), shown.done()
     assert capsys.readouterr().err == "\r[1/2] plans rendered\r[2/2] plans rendered\n"
+
+
+def test_leftovers_of_a_killed_run_are_swept(run: Run, work: Path, example_path: Path) -> None:
+    """An hour-old .txplan-*.part file (a run killed mid-write) is removed; a fresh one is left alone."""
+    out = work / "out"
+    out.mkdir()
+    old, fresh = out / ".txplan-dead.part", out / ".txplan-busy.part"
+    old.write_bytes(b"half a document")
+    fresh.write_bytes(b"another txplan, still writing")
+    os.utime(old, (1_000_000_000, 1_000_000_000))
+    assert run("render", example_path, "-f", "md", "-o", "out/").code == 0
+    assert not old.exists() and fresh.exists()

@@ -23,7 +23,7 @@ def start_worker(pack: str | None, no_plugins: bool) -> None:
 
 def render_in_worker(job: tuple[str, list[tuple[str, str]]]) -> Any:
     """Render one plan: ``(plan path, [(format name, output path)])`` -> the CLI's outcome."""
-    from .cli import render_one
+    from .commands.render import render_one
 
     engine = _ENGINE[0]
     plan, outputs = job

@@ -69,7 +69,7 @@ def styles_xml():
         '<w:tblPr><w:tblInd w:w="0" w:type="dxa"/><w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left w:w="108" w:type="dxa"/>'
         '<w:bottom w:w="0" w:type="dxa"/><w:right w:w="108" w:type="dxa"/></w:tblCellMar></w:tblPr></w:style>',
         '<w:style w:type="numbering" w:default="1" w:styleId="NoList"><w:name w:val="No List"/><w:semiHidden/></w:style>',
-        paragraph_style("Title", "Title", ppr=f'<w:keepNext/><w:spacing w:before="120" w:after="200"/>',
+        paragraph_style("Title", "Title", ppr='<w:keepNext/><w:spacing w:before="120" w:after="200"/>',
                         rpr=f'<w:b/><w:color w:val="{ACCENT}"/><w:sz w:val="40"/><w:szCs w:val="40"/>', next_style="BodyText"),
         paragraph_style("Heading1", "heading 1", ppr=f'<w:keepNext/><w:keepLines/>{border}<w:spacing w:before="320" w:after="120"/><w:outlineLvl w:val="0"/>',
                         rpr=f'<w:b/><w:color w:val="{ACCENT}"/><w:sz w:val="28"/><w:szCs w:val="28"/>', next_style="BodyText"),
@@ -78,7 +78,7 @@ def styles_xml():
         paragraph_style("Heading3", "heading 3", ppr='<w:keepNext/><w:keepLines/><w:spacing w:before="160" w:after="60"/><w:outlineLvl w:val="2"/>',
                         rpr=f'<w:b/><w:i/><w:color w:val="{ACCENT}"/>', next_style="BodyText"),
         paragraph_style("BodyText", "Body Text"),
-        paragraph_style("BlockText", "Block Text", ppr=f'<w:ind w:left="567" w:right="567"/>', rpr=f'<w:i/><w:color w:val="{MUTED}"/>'),
+        paragraph_style("BlockText", "Block Text", ppr='<w:ind w:left="567" w:right="567"/>', rpr=f'<w:i/><w:color w:val="{MUTED}"/>'),
         # Contextual spacing: no gap between the items of a list, the usual gap after it.
         paragraph_style("ListBullet", "List Bullet", ppr='<w:spacing w:after="100"/><w:contextualSpacing/>'),
         paragraph_style("ListNumber", "List Number", ppr='<w:spacing w:after="100"/><w:contextualSpacing/>'),

@@ -269,12 +269,12 @@ def test_parallel_batch_matches_sequential(run: Run, work: Path, example_path: P
 
 def test_progress_shows_only_on_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
     """The progress counter writes to a terminal and stays silent otherwise."""
-    from txplan.cli import _Progress
+    from txplan.commands.render import Progress
 
-    quiet = _Progress(3, enabled=False)
+    quiet = Progress(3, enabled=False)
     quiet.step(), quiet.done()
     assert capsys.readouterr().err == ""
-    shown = _Progress(2, enabled=True)
+    shown = Progress(2, enabled=True)
     shown.step(), shown.step(), shown.done()
     assert capsys.readouterr().err == "\r[1/2] plans rendered\r[2/2] plans rendered\n"
 

@@ -1,0 +1,61 @@
+"""What the commands share: building the plugin host and engine from the options, and printing."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+from ..errors import UsageError
+
+if TYPE_CHECKING:
+    from ..pipeline import Engine
+
+#: The bundled example plan's file name in ``txplan.examples``.
+EXAMPLE_PLAN = "attachment-plan.yaml"
+
+
+def engine_for(args: argparse.Namespace) -> Engine:
+    """The engine for these options: plugins (unless --no-plugins) and the --pack given."""
+    from ..pipeline import Engine
+
+    host = host_for(args)
+    return Engine(getattr(args, "pack", None), host=host)
+
+
+def host_for(args: argparse.Namespace) -> Any:
+    """The plugin host, with plugin problems printed as warnings."""
+    from ..plugin_host import PluginHost
+
+    host = PluginHost(load_entrypoints=not args.no_plugins)
+    print_plugin_problems(host.problems)
+    return host
+
+
+def print_json(value: Any) -> None:
+    """``value`` as indented JSON on standard output."""
+    json.dump(value, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def print_plugin_problems(problems: list[str]) -> None:
+    """Plugins that failed to load, as warnings on standard error."""
+    for problem in problems:
+        print(f"txplan: warning: {problem}", file=sys.stderr)
+
+
+def count(n: int, word: str) -> str:
+    """``3 errors``, ``1 warning``."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def as_of_date(text: str | None) -> dt.date:
+    """The date given with --as-of, or today."""
+    if text is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--as-of {text!r} is not a date (YYYY-MM-DD)") from None

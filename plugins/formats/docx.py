@@ -45,7 +45,6 @@ def _problem(path: Any, message: str) -> Problem:
 
 def render_docx(document: RenderedDocument) -> bytes:
     """The plan as a DOCX package, byte-identical for the same plan and pack."""
-    import docx
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
     from docx.oxml import parse_xml
 
@@ -53,7 +52,7 @@ def render_docx(document: RenderedDocument) -> bytes:
     from .wordml.writer import BodyWriter, UnknownBlock
 
     reference = prepare_docx(document.pack)
-    word = docx.Document(io.BytesIO(reference.content))
+    word = reference.fresh_document()
     body = word.element.body
     section_properties = body.sectPr
     for child in list(body):

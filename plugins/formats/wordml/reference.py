@@ -11,11 +11,13 @@ is wrong at once.
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 #: The styles txplan writes, by name and type (published in the README).
 REQUIRED_STYLES: dict[str, str] = {
@@ -69,6 +71,13 @@ class Reference:
     content: bytes
     style_ids: dict[str, str]
     placeholders: frozenset[tuple[str, str]]
+    #: The document as python-docx opened it; each output starts from a deep copy, which is
+    #: cheaper than opening the package again.
+    prototype: Any = field(default=None, compare=False, repr=False)
+
+    def fresh_document(self) -> Any:
+        """A python-docx document of the reference, to fill (never the prototype itself)."""
+        return copy.deepcopy(self.prototype)
 
 
 _CACHE: dict[tuple[str, int, int], Reference] = {}
@@ -201,7 +210,7 @@ def _open(content: bytes) -> Reference:
         ids[name] = style.style_id
     if missing:
         raise UnusableReference([f"lacks styles txplan writes: {', '.join(missing)}; add them in Word (Styles pane > New Style) or start from the default pack's reference.docx"])
-    return Reference(content, ids, frozenset(_placeholders(document)))
+    return Reference(content, ids, frozenset(_placeholders(document)), document)
 
 
 def _placeholders(document: object) -> set[tuple[str, str]]:

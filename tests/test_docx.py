@@ -351,3 +351,24 @@ def test_render_cli_checks_the_reference_before_writing(tmp_path: Path, example_
     result = run("render", example_path, "-f", "md,docx", "--pack", pack, "-o", "out/")
     assert result.code == 3 and "is not a Word document" in result.err
     assert not (tmp_path / "out").exists()
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_text = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff\u2028\u2029\x85"), min_size=1, max_size=80)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(statement=_text.filter(lambda s: s.strip()))
+def test_any_goal_text_survives_into_word(statement: str, example_text: str, tmp_path: Path) -> None:
+    """Whatever a client's words are (markup, quotes, ampersands, emoji), the DOCX opens and the
+    goal reads back exactly, after whitespace is folded for the one-line heading."""
+    import json as _json
+
+    text = example_text.replace('"I want to stop panicking every time someone I love doesn\'t answer right away."', _json.dumps(statement, ensure_ascii=False))
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(text, encoding="utf-8")
+    document = open_docx(txplan.render_plan(plan, "docx"))
+    expected = f"In the client's words: “{' '.join(statement.split())}”"
+    assert expected in [p.text for p in document.paragraphs]

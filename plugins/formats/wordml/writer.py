@@ -71,7 +71,8 @@ class BodyWriter:
     returns a fresh numbering id (restarting at 1 for ordered lists)."""
 
     def __init__(self, style_ids: dict[str, str], link_id: Callable[[str], str], new_list: Callable[[bool], int]) -> None:
-        self.styles = style_ids
+        # Style ids come from a practice's reference document: escaped for the attributes they fill.
+        self.styles = {name: escape(style_id, {'"': "&quot;"}) for name, style_id in style_ids.items()}
         self.link_id = link_id
         self.new_list = new_list
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .contracts import Instrument, ScoreResult
-from .errors import PlanError, Problem
+from .errors import PlanError
 from .loader import Plan, load_plan_file
 from .schema import compose_schema
 from .validation import PlanValidator
@@ -58,5 +58,3 @@ def result_json(instrument: Instrument, result: ScoreResult) -> dict[str, Any]:
         out["summary"] = result.summary
     return out
 
-
-__all__ = ["Problem", "administration_validator", "load_administration", "result_json", "score_file"]

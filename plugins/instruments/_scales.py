@@ -19,6 +19,10 @@ def ratings_schema(count: int, low: int, high: int, description: str) -> dict[st
     }
 
 
+#: The PHQ's optional "how difficult have these problems made things" item: recorded, never scored.
+DIFFICULTY_ITEM = {"type": "integer", "minimum": 0, "maximum": 3, "description": "The optional difficulty item, 0-3; recorded, never scored."}
+
+
 def reverse(rating: int, low: int, high: int) -> int:
     """A reverse-keyed rating: 1 <-> 7 on a 1-7 scale (``low + high - rating``)."""
     return low + high - rating

@@ -11,7 +11,7 @@ from typing import Any
 from txplan import hookimpl
 from txplan.contracts import ChangeThreshold, Instrument, ScoreResult
 
-from ._scales import band, ratings_schema
+from ._scales import DIFFICULTY_ITEM, band, ratings_schema
 
 BANDS = ((0, 4, "minimal"), (5, 9, "mild"), (10, 14, "moderate"), (15, 21, "severe"))
 
@@ -33,7 +33,7 @@ GAD7 = Instrument(
         "required": ["responses"],
         "properties": {
             "responses": ratings_schema(7, 0, 3, "GAD-7 answers, 0 (not at all) to 3 (nearly every day):"),
-            "difficulty": {"type": "integer", "minimum": 0, "maximum": 3, "description": "The optional difficulty item, 0-3; recorded, never scored."},
+            "difficulty": DIFFICULTY_ITEM,
         },
     },
     score=score,

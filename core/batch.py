@@ -13,18 +13,21 @@ from typing import Any
 _ENGINE: list[Any] = []
 
 
-def start_worker(pack: str | None, no_plugins: bool) -> None:
-    """Build this worker's engine (plugins, pack, validator, templates) once."""
+def start_worker(pack: str | None, no_plugins: bool, check: bool = False, payer: str | None = None) -> None:
+    """Build this worker's engine (plugins, pack, validator, templates) once, and its checker
+    when ``render --check`` was asked for."""
+    from .commands.render import checker_for
     from .pipeline import Engine
     from .plugin_host import PluginHost
 
-    _ENGINE[:] = [Engine(pack, host=PluginHost(load_entrypoints=not no_plugins))]
+    engine = Engine(pack, host=PluginHost(load_entrypoints=not no_plugins))
+    _ENGINE[:] = [engine, checker_for(engine, check, payer)]
 
 
 def render_in_worker(job: tuple[str, list[tuple[str, str]]]) -> Any:
     """Render one plan: ``(plan path, [(format name, output path)])`` -> the CLI's outcome."""
     from .commands.render import render_one
 
-    engine = _ENGINE[0]
+    engine, checker = _ENGINE
     plan, outputs = job
-    return render_one(engine, Path(plan), [(engine.output_format(name), Path(path)) for name, path in outputs])
+    return render_one(engine, Path(plan), [(engine.output_format(name), Path(path)) for name, path in outputs], checker)

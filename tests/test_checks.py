@@ -157,3 +157,14 @@ def test_every_check_is_documented() -> None:
         assert f"| `{check.id}` |" in docs, check.id
     for profile in engine.host.payer_profiles.values():
         assert f"`{profile.id}`" in docs, profile.id
+
+
+def test_render_check_in_parallel_workers(run: Callable[..., Any], example_text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With --jobs, workers run the check too: the failing plan is refused, the passing one written."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "good.yaml").write_text(example_text, encoding="utf-8")
+    (tmp_path / "short.yaml").write_text(edit(example_text, "  session_length_minutes: 53\n", ""), encoding="utf-8")
+    result = run("render", "good.yaml", "short.yaml", "--check", "--jobs", "2", "-f", "md", "-o", "out/")
+    assert result.code == 1
+    assert "short.yaml: not written: the insurer-readiness check found errors" in result.err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["good.md"]

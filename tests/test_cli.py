@@ -258,7 +258,7 @@ def test_parallel_batch_matches_sequential(run: Run, work: Path, example_path: P
         (work / f"plan{n}.yaml").write_bytes(example_path.read_bytes())
     (work / "bad.yaml").write_text("client: {}\n", encoding="utf-8")
     plans = sorted(str(p.name) for p in work.glob("*.yaml"))
-    parallel = run("render", *plans, "-f", "docx,md", "-o", "par", "--jobs", "2")
+    parallel = run("render", *plans, "-f", "docx,md", "-o", "par", "--jobs", "0")  # 0: one process per CPU
     sequential = run("render", *plans, "-f", "docx,md", "-o", "seq")
     assert parallel.code == sequential.code == 2
     assert parallel.err == sequential.err and "bad.yaml:1: client.name: required field is missing" in parallel.err

@@ -26,25 +26,20 @@ def cmd_render(args: argparse.Namespace) -> int:
     for fmt in formats:
         engine.prepare(fmt)
     targets = _targets([Path(p) for p in args.plans], formats, args.output)
-    jobs = args.jobs if args.jobs > 0 else (os.cpucount() or 1)
+    jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     progress = Progress(len(targets), enabled=len(targets) > 1 and sys.stderr.isatty())
     failed = 0
     folders_ready = False
-    checking = _checking(engine, args)
     check_failed = 0
-    for plan_path, outcome in _render_all(engine, args, targets, jobs):
-        messages, rendered = outcome
-        if rendered is not None and checking is not None:
-            findings = checking(plan_path)
-            messages = [*messages, *(str(f) for f in findings)]
-            if any(f.severity == "error" for f in findings):
-                check_failed += 1
-                progress.clear()
-                for line in messages:
-                    print(line, file=sys.stderr)
-                print(f"txplan: {plan_path}: not written: the insurer-readiness check found errors", file=sys.stderr)
-                progress.step()
-                continue
+    for plan_path, (messages, rendered, refused) in _render_all(engine, args, targets, jobs):
+        if refused:
+            check_failed += 1
+            progress.clear()
+            for line in messages:
+                print(line, file=sys.stderr)
+            print(f"txplan: {plan_path}: not written: the insurer-readiness check found errors", file=sys.stderr)
+            progress.step()
+            continue
         progress.clear()
         for line in messages:
             print(line, file=sys.stderr)
@@ -71,45 +66,52 @@ def cmd_render(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _checking(engine: Engine, args: argparse.Namespace) -> Any:
-    """With ``render --check``: a function from a plan path to its check findings."""
-    if not args.check:
+def checker_for(engine: Engine, check: bool, payer: str | None) -> Any:
+    """With ``render --check``: a function from a loaded plan to its check findings, else None."""
+    if not check:
         return None
     from ..checks import run_checks, select_profile
 
-    profile, params = select_profile(engine, args.payer)
+    profile, params = select_profile(engine, payer)
     as_of = as_of_date(None)
-    return lambda path: run_checks(engine, engine.load(path), profile, params, as_of)
+    return lambda plan: run_checks(engine, plan, profile, params, as_of)
 
 
-Outcome = tuple[list[str], "list[tuple[Path, bytes]] | None"]
+Outcome = tuple[list[str], "list[tuple[Path, bytes]] | None", bool]
 
 
-def render_one(engine: Engine, plan_path: Path, outputs: list[tuple[OutputFormat, Path]]) -> Outcome:
+def render_one(engine: Engine, plan_path: Path, outputs: list[tuple[OutputFormat, Path]], checker: Any = None) -> Outcome:
     """Render one plan into its outputs, in memory: (messages to print, rendered files or
-    ``None`` when the plan has errors). Pack and plugin errors are raised: they stop the run."""
+    ``None`` when the plan has errors, whether ``checker`` found check errors and so the plan
+    must not be written). Pack and plugin errors are raised: they stop the run."""
     try:
         plan = engine.load(plan_path)
         problems = engine.validate(plan)
         warnings = [str(p) for p in problems if p.severity != "error"]
         document = engine.render_document(plan, problems)
     except PlanError as exc:
-        return [str(p) for p in exc.problems], None
-    return warnings, [(path, engine.render_with(fmt, document)) for fmt, path in outputs]
+        return [str(p) for p in exc.problems], None, False
+    if checker is not None:
+        findings = checker(plan)
+        warnings += [str(f) for f in findings]
+        if any(f.severity == "error" for f in findings):
+            return warnings, None, True
+    return warnings, [(path, engine.render_with(fmt, document)) for fmt, path in outputs], False
 
 
 def _render_all(engine: Engine, args: argparse.Namespace, targets: list[Any], jobs: int) -> Any:
     """Yield (plan, outcome) in the order the plans were given, rendering in ``jobs`` processes."""
     if jobs <= 1 or len(targets) <= 1:
+        checker = checker_for(engine, args.check, args.payer)
         for plan_path, outputs in targets:
-            yield plan_path, render_one(engine, plan_path, outputs)
+            yield plan_path, render_one(engine, plan_path, outputs, checker)
         return
     from concurrent.futures import ProcessPoolExecutor
 
     from .. import batch
 
     work = [(str(plan), [(fmt.name, str(path)) for fmt, path in outputs]) for plan, outputs in targets]
-    with ProcessPoolExecutor(max_workers=min(jobs, len(targets)), initializer=batch.start_worker, initargs=(getattr(args, "pack", None), args.no_plugins)) as pool:
+    with ProcessPoolExecutor(max_workers=min(jobs, len(targets)), initializer=batch.start_worker, initargs=(getattr(args, "pack", None), args.no_plugins, args.check, args.payer)) as pool:
         for (plan_path, _), outcome in zip(targets, pool.map(batch.render_in_worker, work, chunksize=4)):
             yield plan_path, outcome
 

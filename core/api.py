@@ -13,6 +13,7 @@ templates. For full control (a plugin host of your own, one engine per pack), us
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -48,14 +49,23 @@ def validate_plan(plan: PlanSource, *, pack: str | None = None) -> list[Problem]
     return engine.validate(_as_plan(engine, plan))
 
 
-def render_plan(plan: PlanSource, format: str = "markdown", *, pack: str | None = None) -> bytes:
-    """Render ``plan`` with ``pack`` to the bytes of output format ``format``.
+def render_plan(plan: PlanSource, format: str = "markdown", *, pack: str | None = None, as_of: dt.date | None = None) -> bytes:
+    """Render ``plan`` with ``pack`` to the bytes of output format ``format``, stating objectives'
+    status as of ``as_of`` (default: today).
 
     Raises :class:`txplan.PlanError` if the plan has errors, :class:`txplan.UsageError` for an
     unknown format, :class:`txplan.PackError` for a broken pack.
     """
     engine = engine_for(pack)
-    return engine.render(_as_plan(engine, plan), format)
+    loaded = _as_plan(engine, plan)
+    if as_of is None:
+        return engine.render(loaded, format)
+    # The cached engine's date stays as it was for other callers.
+    previous, engine.as_of = engine.as_of, as_of
+    try:
+        return engine.render(loaded, format)
+    finally:
+        engine.as_of = previous
 
 
 def _as_plan(engine: Engine, plan: PlanSource) -> Plan:

@@ -13,14 +13,14 @@ from typing import Any
 _ENGINE: list[Any] = []
 
 
-def start_worker(pack: str | None, no_plugins: bool, check: bool = False, payer: str | None = None) -> None:
-    """Build this worker's engine (plugins, pack, validator, templates) once, and its checker
-    when ``render --check`` was asked for."""
+def start_worker(pack: str | None, no_plugins: bool, check: bool = False, payer: str | None = None, as_of: Any = None) -> None:
+    """Build this worker's engine (plugins, pack, validator, templates) once, with the main
+    process's ``--as-of`` date, and its checker when ``render --check`` was asked for."""
     from .commands.render import checker_for
     from .pipeline import Engine
     from .plugin_host import PluginHost
 
-    engine = Engine(pack, host=PluginHost(load_entrypoints=not no_plugins))
+    engine = Engine(pack, host=PluginHost(load_entrypoints=not no_plugins), as_of=as_of)
     _ENGINE[:] = [engine, checker_for(engine, check, payer)]
 
 

@@ -5,6 +5,7 @@ issues each goal addresses)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,10 +20,13 @@ def build_context(
     instruments: Mapping[str, Instrument],
     libraries: Mapping[str, InterventionLibrary],
     practice: Mapping[str, Any] | None = None,
+    as_of: dt.date | None = None,
 ) -> dict[str, Any]:
     """The context for a valid plan: ``plan`` (the data, completed and with derived values),
-    ``labels`` (the pack's headings), ``title``, and ``letterhead`` (the plan's practice block,
-    overridden by the pack's ``practice`` identity where it gives one)."""
+    ``labels`` (the pack's headings), ``title``, ``letterhead`` (the plan's practice block,
+    overridden by the pack's ``practice`` identity where it gives one), and ``as_of`` (the date
+    the document states objectives' status at; today unless given)."""
+    as_of = as_of or dt.date.today()
     plan = complete(dict(data), schema, schema)
     entries = {f"{lib.namespace}.{entry.id}": entry for lib in libraries.values() for entry in lib.entries}
     for intervention in plan["interventions"]:
@@ -40,12 +44,53 @@ def build_context(
     for goal in plan["goals"]:
         for objective in goal["objectives"]:
             objective["measure_status"] = measures.objective_status(objective, assessments, instruments)
+            objective["target_passed"] = target_passed(objective, as_of)
+    plan["attestation"] = attestation(plan["signatures"])
+    for revision in plan["revisions"]:
+        revision["attestation"] = attestation(revision["signatures"])
+    plan["revisions"] = sorted(plan["revisions"], key=lambda r: r["date"])
+    plan["primary_diagnosis"] = next((d for d in plan["diagnoses"] if d.get("primary")), plan["diagnoses"][0] if len(plan["diagnoses"]) == 1 else None)
     issues = {issue["id"]: issue for issue in plan["presenting_issues"] if issue.get("id")}
     for goal in plan["goals"]:
         goal["served_by"] = [i for i in plan["interventions"] if goal["id"] in (i.get("goals") or [])]
         goal["addressed_issues"] = [issues[ref] for ref in goal.get("addresses") or [] if ref in issues]
     letterhead = {**plan["practice"], **{k: v for k, v in (practice or {}).items() if v}}
-    return {"plan": plan, "labels": labels, "title": labels.get("title", "Treatment plan"), "letterhead": letterhead}
+    return {"plan": plan, "labels": labels, "title": labels.get("title", "Treatment plan"), "letterhead": letterhead, "as_of": as_of.isoformat()}
+
+
+#: Statuses that close an objective: a passed target date says nothing new about these.
+CLOSED_STATUSES = frozenset({"met", "partially_met", "not_met", "discontinued"})
+
+
+def target_passed(objective: Mapping[str, Any], as_of: dt.date) -> bool:
+    """Whether an objective's target date is before ``as_of`` while the objective is still open:
+    not recorded as met, partly met, not met or discontinued, and, for a measured objective, not
+    met by its latest administration. The document then says so instead of "In progress"."""
+    target = objective.get("target_date")
+    if not target or dt.date.fromisoformat(target) >= as_of:
+        return False
+    measured = objective.get("measure_status")
+    if measured:
+        return measured["state"] != "met"
+    return objective.get("status") not in CLOSED_STATUSES
+
+
+def attestation(signatures: Mapping[str, Any] | None) -> dict[str, str]:
+    """What a set of signatures supports saying, so a document never claims more than the data:
+    ``client`` is ``agreed`` (signed and dated), ``declined`` (a reason is recorded) or
+    ``unsigned``; ``clinician`` and ``supervisor`` are ``signed`` or ``unsigned``."""
+    signatures = signatures or {}
+
+    def signed(who: str) -> bool:
+        return bool((signatures.get(who) or {}).get("date"))
+
+    client = signatures.get("client") or {}
+    state = "agreed" if client.get("date") else "declined" if client.get("declined_reason") else "unsigned"
+    return {
+        "client": state,
+        "clinician": "signed" if signed("clinician") else "unsigned",
+        "supervisor": "signed" if signed("supervisor") else "unsigned",
+    }
 
 
 def complete(value: Any, schema: Mapping[str, Any], root: Mapping[str, Any]) -> Any:

@@ -88,13 +88,17 @@ class OutputFormat:
 @dataclass(frozen=True)
 class ScoreResult:
     """What scoring one administration gives: named scores (``{"total": 14}``), the severity
-    band where the instrument has bands, flags (ids from :attr:`Instrument.flags`), and, for
-    instruments without numbers (a human-coded classification), a ``summary`` in words."""
+    band where the instrument has bands, flags (ids from :attr:`Instrument.flags`), for
+    instruments without numbers (a human-coded classification) a ``summary`` in words, and
+    ``details``: what was recorded but not scored, in words."""
 
     scores: Mapping[str, float] = field(default_factory=dict)
     severity: str | None = None
     flags: tuple[str, ...] = ()
     summary: str | None = None
+    #: Answers recorded with the administration but not scored, in words, shown with the result
+    #: (the PHQ-9's difficulty item, the RQ prototype the client chose).
+    details: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

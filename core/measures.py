@@ -48,6 +48,8 @@ def add_results(assessments: list[dict[str, Any]], instruments: Mapping[str, Ins
         words = result.summary or "; ".join(f"{instrument.label(k)} {number(v)}" for k, v in result.scores.items())
         if result.severity:
             words += f" ({result.severity})"
+        if result.details:
+            words += "; " + "; ".join(result.details)
         assessment["display_result"] = words
         assessment["interpretation"] = instrument.interpretation or None
         assessment["flags"] = [instrument.flags.get(flag, flag) for flag in result.flags]

@@ -8,6 +8,7 @@ over the same objects.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import signal
 import threading
@@ -66,12 +67,16 @@ def time_limit(seconds: float) -> Iterator[None]:
 class Engine:
     """Everything needed to turn plans into documents with one template pack."""
 
-    def __init__(self, pack: str | None = None, *, host: PluginHost | None = None, render_seconds: float | None = None) -> None:
+    def __init__(
+        self, pack: str | None = None, *, host: PluginHost | None = None, render_seconds: float | None = None, as_of: dt.date | None = None
+    ) -> None:
         """Load plugins (unless ``host`` is given), resolve ``pack`` (a name or a folder;
         the default pack when ``None``), compose the effective schema and compile every section
         template. Raises :class:`PackError` if the pack or its templates are broken.
         ``render_seconds`` limits how long one section may take to render (0: no limit; default
-        10, or ``$TXPLAN_RENDER_SECONDS``)."""
+        10, or ``$TXPLAN_RENDER_SECONDS``). ``as_of`` is the date documents state objectives'
+        status at (default: the day each plan is rendered)."""
+        self.as_of = as_of
         self.render_seconds = render_seconds if render_seconds is not None else float(os.environ.get(RENDER_SECONDS_ENV, RENDER_SECONDS))
         self.host = host if host is not None else PluginHost()
         self.pack: TemplatePack = resolve_pack(pack, self.host.template_packs)
@@ -106,7 +111,7 @@ class Engine:
         if errors:
             raise PlanError(problems=errors)
         context = build_context(
-            plan.data, self.schema, self.pack.labels, self.host.instruments, self.libraries, self.pack.practice
+            plan.data, self.schema, self.pack.labels, self.host.instruments, self.libraries, self.pack.practice, self.as_of
         )
         sections, total = [], 0
         for name, template in self.templates.items():

@@ -37,6 +37,7 @@ BUILTIN_PLUGINS = (
     "txplan.plugins.interventions.cbt",
     "txplan.plugins.interventions.mindfulness",
     "txplan.plugins.checks.payer_rules",
+    "txplan.plugins.checks.clinical_record",
     "txplan.plugins.checks.profiles",
 )
 

@@ -22,7 +22,8 @@ def engine_for(args: argparse.Namespace) -> Engine:
     from ..pipeline import Engine
 
     host = host_for(args)
-    return Engine(getattr(args, "pack", None), host=host)
+    as_of = getattr(args, "as_of", None)
+    return Engine(getattr(args, "pack", None), host=host, as_of=as_of_date(as_of) if as_of else None)
 
 
 def host_for(args: argparse.Namespace) -> Any:

@@ -45,40 +45,53 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Check plans against what a payer or accreditor requires; exit 1 if any error is found."""
-    from ..checks import run_checks, select_profile
+    """Check plans against what a payer or accreditor requires; exit 1 if any error is found.
+    A plan that is not valid is not checked: its problems are printed as ``validate`` prints
+    them (and, with ``--json``, listed under the rule ``validation``), and the run exits 2: the
+    output never reads as a clean result for a plan nobody could check."""
+    from ..checks import Reported, run_checks, select_profile
 
     engine = engine_for(args)
     profile, params = select_profile(engine, args.payer)
     as_of = as_of_date(args.as_of)
-    findings, bad_input = [], False
+    findings: list[Reported] = []
+    invalid: list[Reported] = []
+    checked, not_checked = 0, 0
     for name in args.plans:
         try:
             plan = engine.load(name)
             problems = engine.validate(plan)
         except PlanError as exc:
-            bad_input = True
-            for problem in exc.problems:
-                print(problem, file=sys.stderr)
-            continue
+            problems = exc.problems
         errors = [p for p in problems if p.severity == "error"]
         if errors:
-            bad_input = True
-            for problem in errors:
-                print(problem, file=sys.stderr)
-            print(f"txplan: {name}: not checked: fix these errors first", file=sys.stderr)
+            not_checked += 1
+            invalid.extend(Reported(p.file, p.line, p.path, p.severity, VALIDATION_RULE, p.message) for p in errors)
+            if not args.json:
+                for problem in errors:
+                    print(problem, file=sys.stderr)
+                print(f"txplan: {name}: not checked: invalid ({count(len(errors), 'error')}); fix these first (txplan validate)", file=sys.stderr)
             continue
+        checked += 1
         findings.extend(run_checks(engine, plan, profile, params, as_of))
     error_count = sum(f.severity == "error" for f in findings)
     if args.json:
-        print_json([f.as_json() for f in findings])
+        print_json([f.as_json() for f in [*invalid, *findings]])
     else:
         for finding in findings:
             print(finding)
-        print(f"{count(error_count, 'error')}, {count(len(findings) - error_count, 'warning')} ({profile.id}, as of {as_of.isoformat()})")
-    if bad_input:
+        if checked:
+            summary = f"{count(error_count, 'error')}, {count(len(findings) - error_count, 'warning')} ({profile.id}, as of {as_of.isoformat()})"
+            print(summary + (f" in {count(checked, 'plan')} checked; {not_checked} not checked (invalid)" if not_checked else ""))
+        else:
+            print(f"txplan: no plan checked: {count(not_checked, 'plan')} invalid", file=sys.stderr)
+    if not_checked:
         return EXIT_BAD_INPUT
     return EXIT_CHECK_FAILED if error_count else EXIT_OK
+
+
+#: The rule name ``check --json`` gives a problem that kept a plan from being checked at all.
+VALIDATION_RULE = "validation"
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

@@ -73,7 +73,7 @@ def checker_for(engine: Engine, check: bool, payer: str | None) -> Any:
     from ..checks import run_checks, select_profile
 
     profile, params = select_profile(engine, payer)
-    as_of = as_of_date(None)
+    as_of = engine.as_of or as_of_date(None)
     return lambda plan: run_checks(engine, plan, profile, params, as_of)
 
 
@@ -111,7 +111,7 @@ def _render_all(engine: Engine, args: argparse.Namespace, targets: list[Any], jo
     from .. import batch
 
     work = [(str(plan), [(fmt.name, str(path)) for fmt, path in outputs]) for plan, outputs in targets]
-    with ProcessPoolExecutor(max_workers=min(jobs, len(targets)), initializer=batch.start_worker, initargs=(getattr(args, "pack", None), args.no_plugins, args.check, args.payer)) as pool:
+    with ProcessPoolExecutor(max_workers=min(jobs, len(targets)), initializer=batch.start_worker, initargs=(getattr(args, "pack", None), args.no_plugins, args.check, args.payer, engine.as_of)) as pool:
         for (plan_path, _), outcome in zip(targets, pool.map(batch.render_in_worker, work, chunksize=4)):
             yield plan_path, outcome
 

@@ -22,6 +22,9 @@ MEDICARE = PayerProfile(
         "clinician-signature": "error",
         "safety-follow-up": "error",
         "library-verbatim": "warning",
+        "medical-necessity": "error",
+        "risk-assessment": "error",
+        "content-after-signature": "warning",
     },
     {"max_plan_age_days": 365},
 )
@@ -42,6 +45,8 @@ ACCREDITATION = PayerProfile(
         "clinician-signature": "warning",
         "diagnosis-primary": "warning",
         "diagnosis-childhood-attachment": "warning",
+        "risk-assessment": "error",
+        "content-after-signature": "warning",
     },
     {"review_interval_days": 90, "client_signature_required": True},
 )
@@ -65,6 +70,9 @@ COMMERCIAL = PayerProfile(
         "standardised-measure": "warning",
         "safety-follow-up": "error",
         "library-verbatim": "warning",
+        "medical-necessity": "warning",
+        "risk-assessment": "error",
+        "content-after-signature": "warning",
     },
     {"max_plan_age_days": 365, "review_interval_days": 90},
 )

@@ -22,6 +22,15 @@ def ratings_schema(count: int, low: int, high: int, description: str) -> dict[st
 #: The PHQ's optional "how difficult have these problems made things" item: recorded, never scored.
 DIFFICULTY_ITEM = {"type": "integer", "minimum": 0, "maximum": 3, "description": "The optional difficulty item, 0-3; recorded, never scored."}
 
+#: The difficulty item's answers (LOINC answer list LL359-1), shown with the result.
+DIFFICULTY_ANSWERS = ("not difficult at all", "somewhat difficult", "very difficult", "extremely difficult")
+
+
+def difficulty_details(data: Any) -> tuple[str, ...]:
+    """The difficulty answer in words, where the administration records one."""
+    answer = data.get("difficulty")
+    return () if answer is None else (f"difficulty: {DIFFICULTY_ANSWERS[answer]}",)
+
 
 def reverse(rating: int, low: int, high: int) -> int:
     """A reverse-keyed rating: 1 <-> 7 on a 1-7 scale (``low + high - rating``)."""

@@ -1,7 +1,7 @@
 """AAI: Adult Attachment Interview (George, Kaplan & Main, 1985/1996).
 
 The AAI is coded by trained, reliability-certified coders. txplan records the classification a
-coder gave and never derives one. U (unresolved) and CC (cannot classify) are always given with
+coder gave, and whether the plan says the coder is certified, and never derives one. U (unresolved) and CC (cannot classify) are always given with
 a best-fitting organised alternate (reference/instruments.md §3.4).
 """
 
@@ -20,16 +20,22 @@ CLASSES = {
     "CC": "cannot classify (CC)",
 }
 ORGANISED = ("F", "Ds", "E")
-SYSTEMS = {"main-goldwyn": "Main & Goldwyn system", "dmm": "Dynamic-Maturational Model (DMM) system"}
+# Only the Main & Goldwyn system is modelled: its classes are the ones above. Crittenden's
+# Dynamic-Maturational Model classifies with its own strategies (A, B, C and their subpatterns),
+# which are not modelled from a checked source yet, so a DMM coding is recorded as a custom
+# assessment instead of being forced into Main & Goldwyn codes.
+SYSTEMS = {"main-goldwyn": "Main & Goldwyn system"}
 
 
 def score(data: Any) -> ScoreResult:
-    """No scores: the coder's classification, in words."""
+    """No scores: the coder's classification, in words. The coder is called reliability-certified
+    only when the plan records it (``reliability_certified: true``)."""
     c = data["classification"]
     text = f"Classified {CLASSES[c['primary']]}"
     if c.get("alternate"):
         text += f", alternate {CLASSES[c['alternate']]}"
-    text += f"; {SYSTEMS[c['system']]}, coded by {c['coder']}."
+    certified = {True: ", reliability-certified", False: ", not reliability-certified"}.get(c.get("reliability_certified"), "")
+    text += f"; {SYSTEMS[c['system']]}, coded by {c['coder']}{certified}."
     return ScoreResult(summary=text)
 
 
@@ -53,8 +59,17 @@ AAI = Instrument(
                 "properties": {
                     "primary": {"type": "string", "enum": list(CLASSES), "description": "F, Ds, E, U or CC."},
                     "alternate": {"type": "string", "enum": list(ORGANISED), "description": "The best-fitting organised class (F, Ds or E); required with U and CC, and only then."},
-                    "system": {"type": "string", "enum": list(SYSTEMS), "description": "The coding system: main-goldwyn or dmm."},
+                    "system": {
+                        "type": "string",
+                        "enum": list(SYSTEMS),
+                        "description": "The coding system: main-goldwyn (the only one modelled; record a DMM coding, whose "
+                        "strategies differ, as a custom assessment).",
+                    },
                     "coder": {"type": "string", "minLength": 1, "maxLength": 200, "description": "Who coded the interview."},
+                    "reliability_certified": {
+                        "type": "boolean",
+                        "description": "Whether the coder is reliability-certified for this system; the document says so only when true.",
+                    },
                 },
                 "allOf": [
                     {
@@ -67,7 +82,7 @@ AAI = Instrument(
         },
     },
     score=score,
-    interpretation="A classification entered by a reliability-certified coder; txplan never derives one.",
+    interpretation="A classification entered by the coder named; txplan never derives one.",
 )
 
 

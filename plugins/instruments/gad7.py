@@ -11,15 +11,15 @@ from typing import Any
 from txplan import hookimpl
 from txplan.contracts import ChangeThreshold, Instrument, ScoreResult
 
-from ._scales import DIFFICULTY_ITEM, band, ratings_schema
+from ._scales import DIFFICULTY_ITEM, band, difficulty_details, ratings_schema
 
 BANDS = ((0, 4, "minimal"), (5, 9, "mild"), (10, 14, "moderate"), (15, 21, "severe"))
 
 
 def score(data: Any) -> ScoreResult:
-    """Total and severity band."""
+    """Total, severity band, and the difficulty answer where recorded."""
     total = sum(data["responses"])
-    return ScoreResult(scores={"total": total}, severity=band(total, BANDS))
+    return ScoreResult(scores={"total": total}, severity=band(total, BANDS), details=difficulty_details(data))
 
 
 GAD7 = Instrument(

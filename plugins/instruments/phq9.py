@@ -12,17 +12,17 @@ from typing import Any
 from txplan import hookimpl
 from txplan.contracts import ChangeThreshold, Instrument, ScoreResult
 
-from ._scales import DIFFICULTY_ITEM, band, ratings_schema
+from ._scales import DIFFICULTY_ITEM, band, difficulty_details, ratings_schema
 
 BANDS = ((0, 4, "none to minimal"), (5, 9, "mild"), (10, 14, "moderate"), (15, 19, "moderately severe"), (20, 27, "severe"))
 
 
 def score(data: Any) -> ScoreResult:
-    """Total, severity band, and the item-9 flag."""
+    """Total, severity band, the item-9 flag, and the difficulty answer where recorded."""
     responses = data["responses"]
     total = sum(responses)
     flags = ("item9_positive",) if responses[8] > 0 else ()
-    return ScoreResult(scores={"total": total}, severity=band(total, BANDS), flags=flags)
+    return ScoreResult(scores={"total": total}, severity=band(total, BANDS), flags=flags, details=difficulty_details(data))
 
 
 PHQ9 = Instrument(

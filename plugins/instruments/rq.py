@@ -17,13 +17,15 @@ PROTOTYPES = ("secure", "fearful", "preoccupied", "dismissing")
 
 
 def score(data: Any) -> ScoreResult:
-    """Model-of-self and model-of-other dimensions."""
+    """Model-of-self and model-of-other dimensions, and the client's best-fit choice where given."""
     r = data["responses"]
+    best_fit = data.get("best_fit")
     return ScoreResult(
         scores={
             "model_of_self": (r["secure"] + r["dismissing"]) - (r["fearful"] + r["preoccupied"]),
             "model_of_other": (r["secure"] + r["preoccupied"]) - (r["fearful"] + r["dismissing"]),
-        }
+        },
+        details=(f"best fit chosen by the client: {best_fit}",) if best_fit else (),
     )
 
 

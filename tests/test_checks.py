@@ -55,7 +55,7 @@ def test_corpus_each_missing_one_element(example_text: str, tmp_path: Path) -> N
     root = line(t, "client:")
     cases: list[tuple[str, str, str, list[tuple[str, str, str, int | None]]]] = []
 
-    no_diagnoses = edit(t, "diagnoses:\n  - code: F43.23\n    description: Adjustment disorder with mixed anxiety and depressed mood\n    primary: true\n", "")
+    no_diagnoses = edit(t, "diagnoses:\n  - code: F43.23\n    description: Adjustment disorder with mixed anxiety and depressed mood, following her partner's move abroad (June 2026)\n    primary: true\n", "")
     cases.append(("no diagnosis", no_diagnoses, "medicare-outpatient", [("diagnosis-primary", "error", "diagnoses", root)]))
     z = edit(t, "code: F43.23", "code: Z63.0")
     cases.append(("Z-code primary", z, "medicare-outpatient", [("diagnosis-z-code", "warning", "diagnoses[0].code", line(z, "Z63.0"))]))
@@ -80,7 +80,9 @@ def test_corpus_each_missing_one_element(example_text: str, tmp_path: Path) -> N
     custom_only = t[:start] + "assessments:\n  - instrument: custom\n    name: Intake interview\n    date: 2026-08-31\n    result: Engaged and open.\n\n" + t[end:]
     cases.append(("no standardised measure", custom_only, "accreditation", [("standardised-measure", "error", "assessments", line(custom_only, "assessments:"))]))
     flagged = edit(t, "    responses: [1, 1, 1, 1, 0, 1, 1, 0, 0]", "    responses: [1, 1, 1, 1, 0, 1, 1, 0, 1]")
-    cases.append(("item-9 flag without a safety plan", flagged, "medicare-outpatient", [("safety-follow-up", "error", "assessments[7]", line(flagged, "  - instrument: phq-9", 3))]))
+    flag_line = line(flagged, "  - instrument: phq-9", 3)
+    cases.append(("item-9 flag without a safety plan or risk assessment", flagged, "medicare-outpatient",
+                  [("risk-assessment", "error", "assessments[7]", flag_line), ("safety-follow-up", "error", "assessments[7]", flag_line)]))
     copied = edit(t, '"I\'d like to let a couple of people get close without running away."', '"Urges pass on their own; riding them out weakens the habit they drive."')
     cases.append(("library text as a goal", copied, "medicare-outpatient", [
         ("goal-client-words", "warning", "goals[1].statement", line(copied, "Urges pass")),
@@ -95,8 +97,9 @@ def test_corpus_each_missing_one_element(example_text: str, tmp_path: Path) -> N
 def test_safety_plan_after_the_flag_clears_it(example_text: str, tmp_path: Path) -> None:
     """A safety plan dated on or after the flagged administration satisfies the rule; one before does not."""
     flagged = edit(example_text, "    responses: [1, 1, 1, 1, 0, 1, 1, 0, 0]", "    responses: [1, 1, 1, 1, 0, 1, 1, 0, 1]")
-    after = flagged + "safety_plan:\n  date: 2026-11-09\n  description: Warning signs, coping steps and crisis contacts agreed; reviewed weekly.\n"
-    before = flagged + "safety_plan:\n  date: 2026-10-01\n  description: Agreed steps.\n"
+    risk = "risk_assessment:\n  date: 2026-11-09\n  level: low\n  plan: Safety plan made; item 9 reviewed weekly.\n"
+    after = flagged + risk + "safety_plan:\n  date: 2026-11-09\n  description: Warning signs, coping steps and crisis contacts agreed; reviewed weekly.\n"
+    before = flagged + risk + "safety_plan:\n  date: 2026-10-01\n  description: Agreed steps.\n"
     assert findings_for(after, tmp_path) == []
     assert [f[0] for f in findings_for(before, tmp_path)] == ["safety-follow-up"]
 
@@ -110,7 +113,7 @@ def test_check_command_output_and_exit_codes(run: Callable[..., Any], example_te
     invalid = tmp_path / "invalid.yaml"
     invalid.write_text(example_text.replace("  start_date: 2026-09-14", "  start_date: 2026-02-31"), encoding="utf-8")
     result = run("check", invalid, "--as-of", AS_OF)
-    assert result.code == 2 and "not checked: fix these errors first" in result.err
+    assert result.code == 2 and "not checked: invalid (1 error)" in result.err and "0 errors" not in result.out
     assert run("check", example_path, "--payer", "nope").code == 2
     assert run("check", example_path, "--as-of", "someday").code == 2
 

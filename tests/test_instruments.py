@@ -112,7 +112,7 @@ def test_aai_is_never_derived() -> None:
         (ECR_R, [{"responses": [4] * 36, "item_order": "grouped"}], [{"responses": [4] * 35, "item_order": "grouped"}, {"responses": [8] + [4] * 35, "item_order": "grouped"}, {"responses": [4] * 36}]),
         (ECR_RS, [{"responses": {"partner": [1] * 9}}], [{"responses": {}}, {"responses": {"global": [1] * 9, "mother": [1] * 9}}, {"responses": {"sibling": [1] * 9}}]),
         (RQ, [{"responses": {"secure": 1, "fearful": 2, "preoccupied": 3, "dismissing": 4}, "best_fit": "secure"}], [{"responses": {"secure": 1}}, {"responses": {"secure": 0, "fearful": 2, "preoccupied": 3, "dismissing": 4}}]),
-        (AAI, [{"classification": {"primary": "F", "system": "dmm", "coder": "A"}}], [{"classification": {"primary": "U", "system": "dmm", "coder": "A"}}, {"classification": {"primary": "X", "system": "dmm", "coder": "A"}}]),
+        (AAI, [{"classification": {"primary": "F", "system": "main-goldwyn", "coder": "A", "reliability_certified": False}}], [{"classification": {"primary": "U", "system": "main-goldwyn", "coder": "A"}}, {"classification": {"primary": "X", "system": "main-goldwyn", "coder": "A"}}, {"classification": {"primary": "F", "system": "dmm", "coder": "A"}}]),
         (PHQ9, [{"responses": [0] * 9, "difficulty": 2}], [{"responses": [0] * 8}, {"responses": [0] * 8 + [4]}, {"responses": [None] * 9}]),
         (GAD7, [{"responses": [3] * 7}], [{"responses": [3] * 8}, {"responses": [-1] * 7}]),
     ],
@@ -192,16 +192,18 @@ def test_progress_table_marks_published_thresholds(example_path: Path) -> None:
 def test_measured_objective_status(example_text: str, tmp_path: Path) -> None:
     """An objective tied to a score is met, not yet met, or without data since baseline."""
     text = txplan.render_plan(txplan.load_plan(plan_with(example_text, tmp_path, "")), "md").decode()
-    assert "Not yet met: GAD-7 total 8 on 2026-11-09 (target \u2264 7)" in text
-    met = example_text.replace("measure: {instrument: gad-7, score: total, at_most: 7}", "measure: {instrument: gad-7, score: total, at_most: 8}")
+    assert "Met: GAD-7 total 8 on 2026-11-09 (target \u2264 9)" in text
+    not_met = example_text.replace("measure: {instrument: gad-7, score: total, at_most: 9}", "measure: {instrument: gad-7, score: total, at_most: 7}")
+    assert "Not yet met: GAD-7 total 8 on 2026-11-09 (target \u2264 7)" in txplan.render_plan(plan_with(not_met, tmp_path, ""), "md").decode()
+    met = example_text.replace("measure: {instrument: gad-7, score: total, at_most: 9}", "measure: {instrument: gad-7, score: total, at_most: 8}")
     assert "| Met: GAD-7 total 8 on 2026-11-09 (target \u2264 8) |" in txplan.render_plan(plan_with(met, tmp_path, ""), "md").decode()
-    once = example_text.replace("measure: {instrument: gad-7, score: total, at_most: 7}", "measure: {instrument: rq, score: model_of_self, at_least: 0}")
+    once = example_text.replace("measure: {instrument: gad-7, score: total, at_most: 9}", "measure: {instrument: rq, score: model_of_self, at_least: 0}")
     assert "| No data since baseline (target \u2265 0) |" in txplan.render_plan(plan_with(once, tmp_path, ""), "md").decode()
 
 
 def test_measure_must_name_a_real_score(example_text: str, tmp_path: Path) -> None:
     """A measure naming a score the instrument does not give is an error at its line."""
-    bad = example_text.replace("measure: {instrument: gad-7, score: total, at_most: 7}", "measure: {instrument: gad-7, score: totl, at_most: 7}")
+    bad = example_text.replace("measure: {instrument: gad-7, score: total, at_most: 9}", "measure: {instrument: gad-7, score: totl, at_most: 9}")
     problems = txplan.validate_plan(plan_with(bad, tmp_path, ""))
     assert [(p.path, p.message) for p in problems] == [("goals[2].objectives[2].measure.score", "gad-7 has no score 'totl' (its scores: total)")]
 

@@ -140,13 +140,13 @@ def test_group_practice_pack(example_path: Path, example_text: str, tmp_path: Pa
         assert any(name.startswith("word/media/") for name in archive.namelist())
     markdown = txplan.render_plan(example_path, "md", pack="harbour-group").decode()
     assert markdown.startswith("**Harbour & Vine Counselling Group**")
-    assert "::: note\nPsychotherapy is medically necessary" in markdown
+    assert "## Medical necessity\n\n::: note\n**Diagnosis:** F43.23" in markdown
 
 
 def test_group_practice_requirements_join_validation(example_text: str, tmp_path: Path, run: Run) -> None:
     """Its insurer overlay makes the NPI, a diagnosis and signatures required."""
     plan = tmp_path / "plan.yaml"
-    plan.write_text(example_text.replace('  npi: "1234567893"\n', "").replace("diagnoses:\n  - code: F43.23\n    description: Adjustment disorder with mixed anxiety and depressed mood\n    primary: true\n", "diagnoses: []\n"), encoding="utf-8")
+    plan.write_text(example_text.replace('  npi: "1234567893"\n', "").replace("diagnoses:\n  - code: F43.23\n    description: Adjustment disorder with mixed anxiety and depressed mood, following her partner's move abroad (June 2026)\n    primary: true\n", "diagnoses: []\n"), encoding="utf-8")
     result = run("validate", plan, "--pack", "harbour-group")
     assert result.code == 2
     assert "clinician.npi: required field is missing" in result.err and "diagnoses: needs at least 1 item" in result.err
@@ -155,9 +155,9 @@ def test_group_practice_requirements_join_validation(example_text: str, tmp_path
     assert '"npi"' in schema.out and "allOf" in schema.out
 
 
-SPANISH_HEADINGS = ["Datos del cliente", "Motivos de consulta", "Fortalezas y recursos", "Diagnósticos (CIE-10-MC)", "Evaluaciones",
-                    "Metas y objetivos", "Intervenciones", "Tipo, cantidad, frecuencia y duración de la terapia", "Seguimiento del progreso",
-                    "Revisión y alta", "Firmas"]
+SPANISH_HEADINGS = ["Datos del cliente", "Motivos de consulta", "Fortalezas y recursos", "Diagnósticos (CIE-10-MC)", "Necesidad médica",
+                    "Evaluaciones", "Metas y objetivos", "Intervenciones", "Tipo, cantidad, frecuencia y duración de la terapia",
+                    "Seguimiento del progreso", "Revisión y alta", "Revisiones del plan", "Firmas"]
 
 
 def test_spanish_pack_carries_the_whole_document(example_path: Path) -> None:
@@ -169,7 +169,7 @@ def test_spanish_pack_carries_the_whole_document(example_path: Path) -> None:
     assert "Fecha de nacimiento 1991-04-17\tPágina" in footer[0] and footer[1] == "Información de salud confidencial"
     markdown = txplan.render_plan(example_path, "md", pack="es").decode()
     assert "- **Vigencia del plan:** del 2026-09-14 al 2027-03-14" in markdown
-    assert "| Objetivo | Criterio de logro | Línea base | Fecha meta | Estado |" in markdown
+    assert "| Objetivo | Criterio de logro | Línea base | Fecha meta | Estado (a fecha de " in markdown
     assert "El cliente participó en la elaboración de este plan" in markdown
     for english in ("Treatment Plan", "Goals and objectives", "Client signature", "Date of birth"):
         assert english not in markdown, english

@@ -97,7 +97,7 @@ def test_cross_field_rules(validator: PlanValidator, example_text: str) -> None:
     """Undefined goal ids, duplicate ids, dates before the plan starts, two primary diagnoses."""
     text = edit(example_text, "    goals: [G1]\n", "    goals: [G9]\n")
     text = edit(text, "  - id: G2\n", "  - id: G1\n")
-    text = edit(text, "        target_date: 2026-11-30", "        target_date: 2026-01-30")
+    text = edit(text, "        target_date: 2027-01-15       # moved", "        target_date: 2026-01-30       # moved")
     text = edit(text, "review_dates: [2026-12-07, 2027-03-01]", "review_dates: [2026-08-07, 2027-03-01]")
     text = edit(text, "    primary: true\n", "    primary: true\n  - code: Z63.0\n    description: Relationship distress\n    primary: true\n")
     found = problems_in(validator, text)

@@ -85,7 +85,7 @@ def test_example_structure(example_docx: bytes) -> None:
         assert first.trPr.find(qn("w:tblHeader")) is not None  # repeats on every page
     goals = goal_tables(document)[0]
     assert [c.text for c in goals.rows[0].cells] == ["Objective", "Measure of success", "Baseline", "Target date", "Status (as of 2026-12-05)"]
-    assert goals.rows[1].cells[3].text == "2026-11-30"
+    assert goals.rows[1].cells[3].text == "2027-01-15"
     assert goals.rows[2].cells[4].text == "Not yet met: ECR-R anxiety 4.78 on 2026-11-30 (target ≤ 4.5)"
     bullets = [p for p in document.paragraphs if p.style.name == "List Bullet"]
     assert bullets and all(p._p.pPr.numPr is not None for p in bullets)

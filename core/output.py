@@ -109,7 +109,7 @@ def _keep_backup(path: Path) -> str | None:
         os.close(fd)
         os.unlink(backup)  # mkstemp reserved a fresh name; the link takes it
         try:
-            os.link(path, backup, follow_symlinks=False)
+            os.link(path, backup)  # path is a regular file: checked just above
             return backup
         except OSError:
             pass

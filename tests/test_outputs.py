@@ -226,3 +226,16 @@ def test_render_to_a_link_to_dev_null_via_the_cli(run: Callable[..., Any], tmp_p
     assert result.err == f"txplan: error: cannot write {link}: it is a symbolic link; txplan writes only regular files (give a new file name or a folder)\n"
     assert link.is_symlink() and os.readlink(link) == os.devnull
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.md"]
+
+
+def test_render_where_the_second_output_is_a_folder_keeps_the_first(run: Callable[..., Any], tmp_path: Path, example_path: Path) -> None:
+    """`render -f docx,md` into a folder where `plan.md` is a folder: exit 4 naming it, and the
+    earlier `plan.docx` keeps its bytes; nothing else is left behind."""
+    stem = example_path.stem
+    (tmp_path / f"{stem}.docx").write_bytes(OLD_DOCX)
+    (tmp_path / f"{stem}.md").mkdir()
+    result = run("render", example_path, "-f", "docx,md", "-o", f"{tmp_path}/")
+    assert result.code == 4
+    assert f"cannot write {tmp_path / (stem + '.md')}: it is a folder" in result.err
+    assert (tmp_path / f"{stem}.docx").read_bytes() == OLD_DOCX
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{stem}.docx", f"{stem}.md"]

@@ -239,3 +239,22 @@ def test_render_where_the_second_output_is_a_folder_keeps_the_first(run: Callabl
     assert f"cannot write {tmp_path / (stem + '.md')}: it is a folder" in result.err
     assert (tmp_path / f"{stem}.docx").read_bytes() == OLD_DOCX
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"{stem}.docx", f"{stem}.md"]
+
+
+def test_a_file_that_cannot_be_put_back_keeps_its_backup_and_says_where(previous: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If even putting the first output back fails, its previous content is not deleted: the
+    message names the backup that holds it."""
+    docx, md = previous
+    real_replace = os.replace
+
+    def replace(src: Any, dst: Any, *args: Any, **kwargs: Any) -> None:
+        if Path(dst) == md or (Path(dst) == docx and Path(src).read_bytes() == OLD_DOCX):
+            raise PermissionError(13, "Permission denied")
+        real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(output.os, "replace", replace)
+    with pytest.raises(OutputError) as caught:
+        output.write_outputs([(docx, b"new docx"), (md, b"new md")])
+    (backup,) = leftovers(tmp_path)
+    assert caught.value.message.endswith(f"{docx} could not be put back (permission denied (the folder is read-only or not yours)); its previous content is in {tmp_path / backup}")
+    assert (tmp_path / backup).read_bytes() == OLD_DOCX and md.read_bytes() == OLD_MD

@@ -1,6 +1,7 @@
 """Rules across fields that a JSON Schema cannot express: ids that must exist or be unique, and
 dates that must come in order. Written defensively, since they also run on plans with schema
-errors (so that every problem is reported at once)."""
+errors (so that every problem is reported at once). Messages name fields and lines, never the
+plan's values (ids and dates included): the field path and line say where to look."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def problems(plan: Plan, instruments: Mapping[str, Instrument] | None = None) ->
         if _items(data, "presenting_issues"):
             _references(plan, goal, "addresses", path, issue_ids, "presenting issue", out)
         if isinstance(goal.get("id"), str) and goal["id"] not in served and _items(data, "interventions"):
-            out.append(plan.problem((*path, "id"), f"goal '{goal['id']}' is not served by any intervention; list it in an intervention's goals", "warning"))
+            out.append(plan.problem((*path, "id"), "this goal is not served by any intervention; list its id in an intervention's goals", "warning"))
 
     _dates(plan, out)
     _measures(plan, instruments or {}, out)
@@ -63,7 +64,7 @@ def _measures(plan: Plan, instruments: Mapping[str, Instrument], out: list[Probl
             scores = list(instrument.score_labels)
             if measure.get("score") not in scores:
                 known = ", ".join(scores) if scores else "none: it gives no numeric score"
-                out.append(plan.problem((*opath, "measure", "score"), f"{instrument.id} has no score '{measure.get('score')}' (its scores: {known})"))
+                out.append(plan.problem((*opath, "measure", "score"), f"{instrument.id} has no such score (its scores: {known})"))
             elif measure["instrument"] not in given:
                 out.append(plan.problem((*opath, "measure", "instrument"), f"the plan has no {instrument.id} administration yet, so this objective cannot be measured", "warning"))
 
@@ -83,7 +84,8 @@ def _unique_ids(plan: Plan, kind: str, items: Any, out: list[Problem]) -> set[st
         if not isinstance(ident, str):
             continue
         if ident in seen:
-            out.append(plan.problem((*path, "id"), f"{kind} id '{ident}' is used twice (first on line {seen[ident]})"))
+            first = f" (first on line {seen[ident]})" if seen[ident] is not None else ""
+            out.append(plan.problem((*path, "id"), f"this {kind} id is used twice{first}"))
         else:
             seen[ident] = plan.line_of((*path, "id"))
     return set(seen)
@@ -93,10 +95,9 @@ def _references(plan: Plan, item: dict[str, Any], key: str, path: PathTuple, kno
     refs = item.get(key)
     if not isinstance(refs, list):
         return set()
-    listed = ", ".join(sorted(known)) or "none"
     for index, ref in enumerate(refs):
         if isinstance(ref, str) and ref not in known:
-            out.append(plan.problem((*path, key, index), f"{kind} '{ref}' is not defined in this plan (defined: {listed})"))
+            out.append(plan.problem((*path, key, index), f"names no {kind} defined in this plan (no {kind} has this id)"))
     return {r for r in refs if isinstance(r, str)}
 
 
@@ -134,10 +135,12 @@ def _dates(plan: Plan, out: list[Problem]) -> None:
     start = _date(plan_block.get("start_date"))
     if start is None:
         return
+    start_line = plan.line_of(("plan", "start_date"))
+    start_at = f" (plan.start_date, line {start_line})" if start_line is not None else " (plan.start_date)"
     for path, value, what in _dated(data):
         if value < start:
-            out.append(plan.problem(path, f"{what} {value.isoformat()} is before the plan's start date {start.isoformat()}"))
+            out.append(plan.problem(path, f"the {what} is before the plan's start date{start_at}"))
     client = data.get("client") if isinstance(data.get("client"), dict) else {}
     born = _date(client.get("date_of_birth"))
     if born and born > start:
-        out.append(plan.problem(("client", "date_of_birth"), f"date of birth {born.isoformat()} is after the plan's start date"))
+        out.append(plan.problem(("client", "date_of_birth"), f"the date of birth is after the plan's start date{start_at}"))

@@ -3,9 +3,11 @@
 The YAML route composes the node tree once with a restricted safe loader (C-accelerated where
 libyaml is present), walks it iteratively to record ``path -> line`` while refusing what a plan
 never needs (aliases, anchors, tags, duplicate keys, non-text keys, deep nesting), then builds
-Python data from the same nodes (reference/security.md §5.2). Dates and ``yes``/``no`` stay
-text; numbers with leading zeros stay text. JSON data comes from a strict ``json.loads`` (no
-duplicate keys, no NaN); its positions come from the same node walk.
+Python data from the same nodes (see docs/security.md, "Plan input and error messages"). Dates
+and ``yes``/``no`` stay text; numbers with leading zeros stay text; numbers with more than
+:data:`MAX_NUMBER_DIGITS` digits before the point are refused (they are never converted past
+Python's int-string limit). JSON data comes from a strict ``json.loads`` (no duplicate keys, no
+NaN); its positions come from the same node walk.
 
 Every string is then normalised (CR and CRLF become LF) and checked for characters a Word
 document cannot hold; each offending field is reported with its line and the code point.
@@ -28,6 +30,12 @@ from .fieldpath import PathTuple, format_path
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 32
+#: A plan's numbers are scores, counts and thresholds. Anything with more digits before the
+#: decimal point is a slip or an attack, and past 4,300 digits Python refuses to convert it at
+#: all; 15 digits also keep every whole number exact as a float.
+MAX_NUMBER_DIGITS = 15
+#: Number literals longer than this are not converted at all (the conversion itself is the cost).
+_MAX_NUMBER_TEXT = 100
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -53,6 +61,38 @@ _PlanYamlLoader.add_implicit_resolver(
     ),
     list("-+0123456789."),
 )
+
+class _TooLarge:
+    """Stands in for a number too large to convert, until :func:`_clean` reports it where it is."""
+
+
+_TOO_LARGE = _TooLarge()
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    if len(node.value) > _MAX_NUMBER_TEXT:
+        return _TOO_LARGE
+    return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+
+
+def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    value = yaml.constructor.SafeConstructor.construct_yaml_float(loader, node)
+    written_as_infinity = node.value.lstrip("+-").lower() == ".inf"
+    return _TOO_LARGE if math.isinf(value) and not written_as_infinity else value
+
+
+_PlanYamlLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_PlanYamlLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+
+
+def _json_int(text: str) -> Any:
+    return _TOO_LARGE if len(text) > _MAX_NUMBER_TEXT else int(text)
+
+
+def _json_float(text: str) -> Any:
+    value = float(text)
+    return _TOO_LARGE if math.isinf(value) else value
+
 
 _ALLOWED_TAGS = {
     "tag:yaml.org,2002:str",
@@ -308,7 +348,8 @@ def _parse_json(text: str, source: str) -> tuple[Any, dict[PathTuple, int]]:
         return out
 
     try:
-        return json.loads(text, object_pairs_hook=pairs, parse_constant=reject_constant), lines
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=reject_constant, parse_int=_json_int, parse_float=_json_float)
+        return data, lines
     except json.JSONDecodeError as exc:
         raise PlanError(problems=[Problem(source, exc.lineno, "", f"invalid JSON at column {exc.colno}: {exc.msg}")]) from None
     except RecursionError:
@@ -361,6 +402,9 @@ def _clean(data: Any, plan: Plan, problems: list[Problem]) -> Any:
         elif isinstance(value, float) and not math.isfinite(value):
             problems.append(plan.problem(path, "NaN and infinity are not allowed; write a number"))
             copy = value
+        elif _too_large(value):
+            problems.append(plan.problem(path, f"is too large a number (at most {MAX_NUMBER_DIGITS} digits before the decimal point)"))
+            copy = None
         elif value is None or isinstance(value, (bool, int, float)):
             copy = value
         else:
@@ -371,6 +415,12 @@ def _clean(data: Any, plan: Plan, problems: list[Problem]) -> Any:
         else:
             parent[key] = copy
     return result
+
+
+def _too_large(value: Any) -> bool:
+    if isinstance(value, _TooLarge):
+        return True
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) >= 10**MAX_NUMBER_DIGITS
 
 
 _INVALID_CHARACTER = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]")

@@ -1,10 +1,13 @@
 """Write outputs so that nothing is ever half-written or readable by others.
 
 Each file is written to a temporary file in its destination folder (created 0600 by
-``mkstemp``), flushed to disk, then renamed over the destination (reference/security.md §7.1).
-A set of outputs for one plan is all-or-nothing: every file is written to its temporary name
-first and renamed only when all of them were written. Temporary files a killed run left behind
-are swept the next time txplan writes into that folder.
+``mkstemp``), flushed to disk, then renamed over the destination (see docs/security.md,
+"Writing outputs"). A set of outputs for one plan is all-or-nothing: every file is written to
+its temporary name first; each destination that already exists is kept under a backup name
+(a hard link, else a 0600 copy) before anything is renamed; if any rename fails, what was
+renamed is put back. Only regular files or new names are written: a destination that is a
+symbolic link, a folder, a device or a FIFO is refused. Temporary files a killed run left
+behind are swept the next time txplan writes into that folder.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
+import stat
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,25 +31,144 @@ FILE_MODE = 0o600
 def write_outputs(outputs: Sequence[tuple[Path, bytes]]) -> None:
     """Write every ``(path, content)`` atomically with mode 0600, or none of them.
 
-    Raises :class:`OutputError` (exit 4) with a message naming the file and the reason.
+    A destination must be a regular file or a new name in a folder. If any output cannot be
+    written or renamed into place, every destination is left as it was. Raises
+    :class:`OutputError` (exit 4) with a message naming the file and the reason.
     """
+    for path, _ in outputs:
+        refuse_special_destination(path)
     staged: list[tuple[str, Path]] = []
+    backups: dict[Path, str | None] = {}
     for folder in {path.parent for path, _ in outputs}:
         sweep_stale_parts(folder)
     try:
         for path, content in outputs:
             staged.append((_stage(path, content), path))
-        for temp, path in staged:
-            try:
-                os.replace(temp, path)
-            except OSError as exc:
-                raise OutputError(f"cannot write {path}: {_reason(exc, path)}") from None
+        # Keep what each destination holds before replacing any of them, so that a rename
+        # failing half-way (a file locked by Word, owned by someone else) can be undone.
+        for _, path in staged:
+            backups[path] = _keep_backup(path)
+        _rename_all(staged, backups)
         for folder in {path.parent for _, path in staged}:
             _fsync_folder(folder)
     finally:
         for temp, _ in staged:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp)
+        for backup in backups.values():
+            if backup is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(backup)
+
+
+def refuse_special_destination(path: Path) -> None:
+    """Refuse an output path that is anything but a regular file or a new name: a symbolic
+    link (``/dev/stdout``), a folder, a device node, a FIFO or a socket. Renaming over one of
+    those would replace it with a regular file holding the plan (as root, even in ``/dev``).
+    Raises :class:`OutputError`."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {_reason(exc, path)}") from None
+    if stat.S_ISREG(info.st_mode):
+        return
+    raise OutputError(f"cannot write {path}: it is {_kind_of(info.st_mode)}; txplan writes only regular files (give a new file name or a folder)")
+
+
+def _kind_of(mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _keep_backup(path: Path) -> str | None:
+    """A second name in ``path``'s folder for what ``path`` holds now, or ``None`` if it does
+    not exist. A hard link costs nothing and keeps the file itself (owner, mode, content); where
+    links are not possible (FAT, some network shares, a file protected from linking) a 0600
+    copy is made. Either way the backup has txplan's temporary naming, so a sweep removes it
+    after a killed run. :class:`OutputError` if neither is possible: nothing has been replaced
+    yet, and nothing will be."""
+    refuse_special_destination(path)  # it may have changed since the first look
+    if not os.path.lexists(path):
+        return None
+    try:
+        fd, backup = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"cannot replace {path}: no copy of it could be kept to put back on failure ({_reason(exc, path.parent)})") from None
+    try:
+        os.close(fd)
+        os.unlink(backup)  # mkstemp reserved a fresh name; the link takes it
+        try:
+            os.link(path, backup)  # path is a regular file: checked just above
+            return backup
+        except OSError:
+            pass
+        _copy_private(path, backup)
+        return backup
+    except BaseException as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(backup)
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot replace {path}: no copy of it could be kept to put back on failure ({_reason(exc, path)})") from None
+        raise
+
+
+def _copy_private(source: Path, backup: str) -> None:
+    """Copy ``source`` to the new name ``backup``, created 0600 and flushed to disk."""
+    fd = os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), FILE_MODE)
+    with os.fdopen(fd, "wb") as out, open(source, "rb") as original:
+        shutil.copyfileobj(original, out)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _rename_all(staged: list[tuple[str, Path]], kept: dict[Path, str | None]) -> None:
+    """Rename every temporary file over its destination; if one rename fails, undo the ones
+    done (each backup renamed back, each new name removed) and raise :class:`OutputError`.
+    A backup that could not be put back is dropped from ``kept`` so that it is not removed."""
+    done: list[Path] = []
+    for temp, path in staged:
+        try:
+            os.replace(temp, path)
+        except OSError as exc:
+            failure = f"cannot write {path}: {_reason(exc, path)}"
+            not_restored = _undo(done, kept)
+            if not_restored:
+                failure += "; " + "; ".join(not_restored)
+            elif done:
+                failure += "; the other outputs were put back as they were"
+            raise OutputError(failure) from None
+        done.append(path)
+
+
+def _undo(done: list[Path], kept: dict[Path, str | None]) -> list[str]:
+    """Put back what each of ``done`` held before; return a sentence for each that could not
+    be (its backup is then left in place, named in the sentence, so nothing is lost)."""
+    failures = []
+    for path in reversed(done):
+        backup = kept.get(path)
+        try:
+            if backup is None:
+                os.unlink(path)
+            else:
+                os.replace(backup, path)
+        except OSError as exc:
+            if backup is None:
+                failures.append(f"{path} was written and could not be removed ({_reason(exc, path)})")
+            else:
+                kept[path] = None  # keep the backup: it is the only copy of what was there
+                failures.append(f"{path} could not be put back ({_reason(exc, path)}); its previous content is in {backup}")
+    return failures
 
 
 STALE_AFTER_SECONDS = 3600
@@ -68,8 +192,6 @@ def sweep_stale_parts(folder: Path) -> None:
 
 def _stage(path: Path, content: bytes) -> str:
     folder = path.parent
-    if path.is_dir():
-        raise OutputError(f"cannot write {path}: it is a folder")
     try:
         fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
     except OSError as exc:

@@ -2,8 +2,10 @@
 
 One :class:`PlanValidator` is built per effective schema and reused for every plan. Messages are
 built from the error's path, keyword and schema values, never from ``str(error)``, which would
-dump plan content (reference/security.md §6.3). Values are quoted only where they are short
-codes, dates or ids the user needs to find.
+dump plan content. No value from the plan is ever quoted, however short: a name, a date of birth
+or an identifier is health information, and the file, line and field path already say where to
+look (see docs/security.md, "Plan input and error messages"). What messages do name is what
+txplan, its plugins or the pack define: field names, allowed values, patterns' descriptions.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ _TYPE_WORDS = {
 }
 
 _FORMATS = ("date", "email")
+_FORMAT_WORDS = {"email": "email address"}
 
 
 class PlanValidator:
@@ -112,20 +115,19 @@ def _message(kind: str, expected: Any, instance: Any, schema: dict[str, Any]) ->
         return f"must be {wanted}, not {_json_type(instance)}{hint}"
     if kind == "format":
         if expected == "date":
-            return f"{_quote(instance)} is not a valid date (expected YYYY-MM-DD)"
-        return f"{_quote(instance)} is not a valid {expected}"
+            return "is not a valid date (expected YYYY-MM-DD)"
+        return f"is not a valid {_FORMAT_WORDS.get(expected, expected)}"
     if kind == "enum":
         if not expected:
             return "no values are available here (is the plugin that provides them installed?)"
-        name = _quote(instance) if isinstance(instance, str) else str(instance)
         suggestion = _suggest(instance, [str(v) for v in expected]) if isinstance(instance, str) else ""
         if len(expected) > 12:  # a long list helps nobody; the closest matches do
-            return f"{name} is not one of the {len(expected)} known values{suggestion}"
-        return f"{name} is not one of: {', '.join(str(v) for v in expected)}{suggestion}"
+            return f"is not one of the {len(expected)} known values{suggestion}"
+        return f"is not one of: {', '.join(str(v) for v in expected)}{suggestion}"
     if kind == "const":
         return f"must be {expected!r}"
     if kind == "pattern":
-        return f"{_quote(instance)} does not have the expected form: {schema.get('description', expected)}"
+        return f"does not have the expected form: {schema.get('description', expected)}"
     if kind == "minLength":
         return "must not be empty" if expected == 1 else f"must be at least {expected} characters long"
     if kind == "maxLength":
@@ -179,13 +181,6 @@ def _json_type(value: Any) -> str:
     return "text"
 
 
-def _quote(value: Any) -> str:
-    """Quote short codes, dates and ids; never echo long free text."""
-    if isinstance(value, str) and len(value) <= 40 and "\n" not in value:
-        return repr(value)
-    return "the value"
-
-
 def _suggest(name: str, options: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(options), n=3, cutoff=0.6)
     if not close:
@@ -208,7 +203,7 @@ def _refs(schema: Any) -> Iterable[str]:
 
 def _assert_formats_checked(schema: Any, checker: jsonschema.FormatChecker) -> None:
     """Every ``format`` the schema uses must really be checked: a missing checker would make
-    the format pass silently (reference/security.md §6.1)."""
+    the format pass silently."""
     used = set(re.findall(r"'format': '([^']+)'", repr(schema)))
     missing = used - set(checker.checkers)
     if missing:

@@ -128,7 +128,7 @@ def test_invalid_plan_lists_every_problem_and_writes_nothing(run: Run, work: Pat
     assert result.err.splitlines()[:3] == [
         f"plan.yaml:{name_line - 1}: client.name: required field is missing",
         f"plan.yaml:{name_line}: client.nmae: unknown field 'nmae' (did you mean 'name'?)",
-        f"plan.yaml:{date_line}: plan.start_date: '2026-02-31' is not a valid date (expected YYYY-MM-DD)",
+        f"plan.yaml:{date_line}: plan.start_date: is not a valid date (expected YYYY-MM-DD)",
     ]
     assert result.err.splitlines()[-1] == "plan.yaml: invalid (3 errors, 0 warnings)"
 

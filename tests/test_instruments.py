@@ -205,7 +205,7 @@ def test_measure_must_name_a_real_score(example_text: str, tmp_path: Path) -> No
     """A measure naming a score the instrument does not give is an error at its line."""
     bad = example_text.replace("measure: {instrument: gad-7, score: total, at_most: 9}", "measure: {instrument: gad-7, score: totl, at_most: 9}")
     problems = txplan.validate_plan(plan_with(bad, tmp_path, ""))
-    assert [(p.path, p.message) for p in problems] == [("goals[2].objectives[2].measure.score", "gad-7 has no score 'totl' (its scores: total)")]
+    assert [(p.path, p.message) for p in problems] == [("goals[2].objectives[2].measure.score", "gad-7 has no such score (its scores: total)")]
 
 
 # -- commands --------------------------------------------------------------------------------

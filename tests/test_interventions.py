@@ -64,7 +64,7 @@ def test_misspelled_library_id_suggests_the_closest(example_text: str, tmp_path:
     plan = write(tmp_path / "plan.yaml", text)
     problems = [str(p) for p in txplan.validate_plan(plan)]
     assert problems == [
-        f"{plan}:{line_of(text, 'cbt.cognitive-restructure')}: interventions[1].library: 'cbt.cognitive-restructure' is not one of the 24 known values (did you mean 'cbt.cognitive-restructuring'?)"
+        f"{plan}:{line_of(text, 'cbt.cognitive-restructure')}: interventions[1].library: is not one of the 24 known values (did you mean 'cbt.cognitive-restructuring'?)"
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -185,3 +186,68 @@ def test_arbitrary_bytes_never_escape_as_anything_but_plan_errors(raw: bytes) ->
             load_plan_bytes(raw, "p", kind)
         except PlanError as exc:
             assert exc.problems
+
+
+# -- numbers too large for a plan ----------------------------------------------------------------
+
+TOO_LARGE = "is too large a number (at most 15 digits before the decimal point)"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("a: 1\nscore: " + "9" * 4400 + "\n", "yaml"),  # past Python's int-string limit
+        ("a: 1\nscore: " + "9" * 4001 + "\n", "yaml"),  # converts, then breaks rendering
+        ("a: 1\nscore: -" + "9" * 16 + "\n", "yaml"),
+        ("a: 1\nscore: 1" + "0" * 500 + ".5\n", "yaml"),  # a float that overflows to infinity
+        ("a: 1\nscore: 1.5e300\n", "yaml"),
+        ('{"a": 1,\n "score": ' + "9" * 4400 + "}", "json"),
+        ('{"a": 1,\n "score": 1e400}', "json"),
+        ('{"a": 1,\n "score": 1234567890123456}', "json"),
+    ],
+)
+def test_numbers_too_large_are_refused_with_their_line(text: str, kind: str) -> None:
+    """A number with more than 15 digits before the point is a plan error at its line and field,
+    however large (no ValueError from Python's 4,300-digit limit, no infinity)."""
+    assert messages(text, kind) == [f"plan.yaml:2: score: {TOO_LARGE}"]
+
+
+def test_largest_allowed_number_and_written_infinity() -> None:
+    """15 digits load; `.inf` written as such keeps its own message."""
+    assert load_plan_text("score: 999999999999999\n", "p.yaml").data == {"score": 999999999999999}
+    assert messages("score: .inf\n") == ["plan.yaml:1: score: NaN and infinity are not allowed; write a number"]
+
+
+def test_too_large_numbers_from_a_mapping_are_refused() -> None:
+    """An integrator's mapping holding a huge Python int is refused like a file's."""
+    from txplan.loader import plan_from_data
+
+    with pytest.raises(PlanError) as info:
+        plan_from_data({"measure": {"at_most": 10**5000}})
+    assert [str(p) for p in info.value.problems] == [f"<mapping>: measure.at_most: {TOO_LARGE}"]
+
+
+@pytest.mark.parametrize("command", ["validate", "render"])
+@pytest.mark.parametrize(("digits", "suffix"), [(4001, ".yaml"), (4400, ".yaml"), (4001, ".json"), (4400, ".json")])
+def test_a_huge_measure_threshold_exits_2_naming_file_line_and_field(
+    run: Any, tmp_path: Path, example_text: str, monkeypatch: pytest.MonkeyPatch, command: str, digits: int, suffix: str
+) -> None:
+    """`measure.at_most` of thousands of digits: exit 2, file:line: field, nothing written (it
+    used to validate and then fail in rendering, or fail in the loader, with exit 70)."""
+    monkeypatch.chdir(tmp_path)
+    huge = "9" * digits
+    assert "at_most: 7}" in example_text
+    text = example_text.replace("at_most: 7}", f"at_most: {huge}}}")
+    if suffix == ".json":
+        data = load_plan_text(example_text, "example.yaml").data
+        text = json.dumps(data, indent=1).replace('"at_most": 7\n', f'"at_most": {huge}\n')
+        assert huge in text
+    plan = tmp_path / f"plan{suffix}"
+    plan.write_text(text, encoding="utf-8")
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if huge in row)
+    args = [command, plan] + (["-f", "md"] if command == "render" else [])
+    result = run(*args)
+    assert result.code == 2
+    assert f"{plan}:{line}: goals[2].objectives[2].measure.at_most: {TOO_LARGE}" in result.err.splitlines()
+    assert "internal error" not in result.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == [plan.name]

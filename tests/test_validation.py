@@ -3,7 +3,10 @@ clinician can act on, without echoing free plan text."""
 
 from __future__ import annotations
 
+import copy
 import json
+from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -59,9 +62,9 @@ def test_several_problems_are_all_reported_in_line_order(validator: PlanValidato
     found = problems_in(validator, text)
     assert found == [
         f"plan.yaml:{line_of(text, 'prefered_name')}: client.prefered_name: unknown field 'prefered_name' (did you mean 'preferred_name'?)",
-        f"plan.yaml:{line_of(text, '2026-02-31')}: plan.start_date: '2026-02-31' is not a valid date (expected YYYY-MM-DD)",
-        f"plan.yaml:{line_of(text, 'F4323')}: diagnoses[0].code: 'F4323' does not have the expected form: ICD-10-CM code with its dot, e.g. 'F43.23'.",
-        f"plan.yaml:{line_of(text, 'in progres')}: goals[0].objectives[0].status: 'in progres' is not one of: not_started, in_progress, met, partially_met, not_met, discontinued (did you mean 'in_progress'?)",
+        f"plan.yaml:{line_of(text, '2026-02-31')}: plan.start_date: is not a valid date (expected YYYY-MM-DD)",
+        f"plan.yaml:{line_of(text, 'F4323')}: diagnoses[0].code: does not have the expected form: ICD-10-CM code with its dot, e.g. 'F43.23'.",
+        f"plan.yaml:{line_of(text, 'in progres')}: goals[0].objectives[0].status: is not one of: not_started, in_progress, met, partially_met, not_met, discontinued (did you mean 'in_progress'?)",
         f"plan.yaml:{line_of(text, 'fifty')}: therapy.session_length_minutes: must be a whole number, not text",
     ]
 
@@ -103,14 +106,14 @@ def test_cross_field_rules(validator: PlanValidator, example_text: str) -> None:
     found = problems_in(validator, text)
     expected = [
         f"plan.yaml:{line_of(text, 'code: Z63.0') + 2}: diagnoses[1].primary: only one diagnosis can be primary",
-        f"plan.yaml:{line_of(text, '2026-01-30')}: goals[0].objectives[0].target_date: target date 2026-01-30 is before the plan's start date 2026-09-14",
+        f"plan.yaml:{line_of(text, '2026-01-30')}: goals[0].objectives[0].target_date: the target date is before the plan's start date (plan.start_date, line {line_of(text, 'start_date')})",
     ]
     assert expected[0] in found and expected[1] in found
     first_g1 = text.index("\n  - id: G1\n") + 1
     second_g1 = text.index("\n  - id: G1\n", first_g1) + 1
-    assert f"plan.yaml:{text[:second_g1].count(chr(10)) + 1}: goals[1].id: goal id 'G1' is used twice (first on line {text[:first_g1].count(chr(10)) + 1})" in found
-    assert f"plan.yaml:{line_of(text, '[G9]')}: interventions[1].goals[0]: goal 'G9' is not defined in this plan (defined: G1, G3)" in found
-    assert f"plan.yaml:{line_of(text, 'review_dates')}: review_dates[0]: review date 2026-08-07 is before the plan's start date 2026-09-14" in found
+    assert f"plan.yaml:{text[:second_g1].count(chr(10)) + 1}: goals[1].id: this goal id is used twice (first on line {text[:first_g1].count(chr(10)) + 1})" in found
+    assert f"plan.yaml:{line_of(text, '[G9]')}: interventions[1].goals[0]: names no goal defined in this plan (no goal has this id)" in found
+    assert f"plan.yaml:{line_of(text, 'review_dates')}: review_dates[0]: the review date is before the plan's start date (plan.start_date, line {line_of(text, 'start_date')})" in found
 
 
 def test_goal_without_intervention_is_a_warning(validator: PlanValidator, example_text: str) -> None:
@@ -118,7 +121,7 @@ def test_goal_without_intervention_is_a_warning(validator: PlanValidator, exampl
     text = example_text.replace("goals: [G2, G3]", "goals: [G3]").replace("goals: [G1, G2]", "goals: [G1]").replace("goals: [G2]\n", "goals: [G3]\n")
     problems = validator.problems(load_plan_text(text, "plan.yaml"))
     assert [(p.severity, p.path) for p in problems] == [("warning", "goals[1].id")]
-    assert str(problems[0]).startswith(f"plan.yaml:{line_of(text, '  - id: G2')}: warning: goals[1].id: goal 'G2' is not served")
+    assert str(problems[0]).startswith(f"plan.yaml:{line_of(text, '  - id: G2')}: warning: goals[1].id: this goal is not served")
 
 
 def test_messages_never_quote_free_text(validator: PlanValidator, example_text: str) -> None:
@@ -138,3 +141,72 @@ def test_validate_plan_accepts_a_mapping(example_text: str) -> None:
     del data["goals"]
     problems = txplan.validate_plan(data)
     assert [(p.file, p.line, p.path, p.message) for p in problems] == [("<mapping>", None, "goals", "required field is missing")]
+
+
+# -- no plan value in any message ----------------------------------------------------------------
+
+CANARY = "Zqx7Canary"
+
+
+def canary_plan(example_text: str) -> str:
+    """The example plan with the canary written into fields that break every kind of rule: a
+    pattern, a date format, an enumeration, a type, a length, an id that is used twice, a
+    reference to no id, and a score an instrument does not have."""
+    text = edit(example_text, "  date_of_birth: 1991-04-17", f"  date_of_birth: {CANARY}")  # format
+    text = edit(text, '  npi: "1234567893"', f"  npi: {CANARY}")  # pattern
+    text = edit(text, "  identifier: HV-20417", f"  identifier: [{CANARY}]")  # type
+    text = edit(text, "  pronouns: she/her", f"  pronouns: {CANARY * 7}")  # maxLength
+    text = edit(text, "        status: in_progress", f"        status: {CANARY}")  # enum
+    text = edit(text, "      - id: G1.2", f"      - id: {CANARY}")  # used twice ...
+    text = edit(text, "      - id: G1.1", f"      - id: {CANARY}")  # ... with this one
+    text = edit(text, "    goals: [G1, G2]", f"    goals: [G1, {CANARY}]")  # no such goal
+    text = edit(text, "score: total, at_most: 7", f"score: {CANARY}, at_most: 7")  # no such score
+    return edit(text, "        target_date: 2027-01-31", "        target_date: 2026-01-31")  # before start
+
+
+def test_no_plan_value_is_quoted_in_any_kind_of_message(validator: PlanValidator, example_text: str) -> None:
+    """Names, dates of birth and identifiers are health information: whatever rule a value
+    breaks, the message names the field and what was expected, never the value (nor a date)."""
+    schema = copy.deepcopy(validator.schema)
+    client = schema["properties"]["client"]["properties"]
+    client["name"]["pattern"] = "^[A-Z]+$"  # a pack's `requires` may add such a pattern
+    client["preferred_name"]["enum"] = ["A", "B"]
+    strict = PlanValidator(schema, validator.instruments, validator.libraries)
+    found = problems_in(strict, canary_plan(example_text))
+    printed = "\n".join(found)
+    assert CANARY not in printed and "Amélie" not in printed and "2026-01-31" not in printed
+    for expected in [
+        "client.name: does not have the expected form: The client's full name as it appears on insurance records.",
+        "client.preferred_name: is not one of: A, B",
+        "client.date_of_birth: is not a valid date (expected YYYY-MM-DD)",
+        "clinician.npi: does not have the expected form:",
+        "client.identifier: must be text, not a list",
+        "client.pronouns: is 70 characters long; at most 60 are allowed",
+        "goals[0].objectives[0].status: is not one of:",
+        "goals[0].objectives[1].id: this objective id is used twice (first on line",
+        "interventions[0].goals[1]: names no goal defined in this plan (no goal has this id)",
+        "goals[2].objectives[2].measure.score: gad-7 has no such score (its scores: total)",
+        "goals[2].objectives[2].target_date: the target date is before the plan's start date (plan.start_date, line 33)",
+    ]:
+        assert any(expected in line for line in found), expected
+
+
+def test_a_date_of_birth_after_the_start_is_not_quoted(validator: PlanValidator, example_text: str) -> None:
+    """The date of birth itself never appears, even when it is a valid date in the wrong place."""
+    text = edit(example_text, "  date_of_birth: 1991-04-17", "  date_of_birth: 2027-01-02")
+    found = problems_in(validator, text)
+    assert "plan.yaml:9: client.date_of_birth: the date of birth is after the plan's start date (plan.start_date, line 33)" in found
+    assert "2027-01-02" not in "\n".join(found)
+
+
+@pytest.mark.parametrize("command", [["validate"], ["render", "-f", "md"], ["check"], ["render", "--check", "-f", "md"]])
+def test_the_cli_never_prints_plan_values(run: Any, tmp_path: Path, example_text: str, monkeypatch: pytest.MonkeyPatch, command: list[str]) -> None:
+    """Through the command line too: exit 2, every problem reported, no value, nothing written."""
+    monkeypatch.chdir(tmp_path)
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(canary_plan(example_text), encoding="utf-8")
+    result = run(*command, plan)
+    assert result.code == 2
+    assert "client.date_of_birth: is not a valid date (expected YYYY-MM-DD)" in result.err
+    assert CANARY not in result.err + result.out and "2026-01-31" not in result.err
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.yaml"]

@@ -236,11 +236,11 @@ def test_a_huge_measure_threshold_exits_2_naming_file_line_and_field(
     used to validate and then fail in rendering, or fail in the loader, with exit 70)."""
     monkeypatch.chdir(tmp_path)
     huge = "9" * digits
-    assert "at_most: 7}" in example_text
-    text = example_text.replace("at_most: 7}", f"at_most: {huge}}}")
+    assert "at_most: 9}" in example_text
+    text = example_text.replace("at_most: 9}", f"at_most: {huge}}}")
     if suffix == ".json":
         data = load_plan_text(example_text, "example.yaml").data
-        text = json.dumps(data, indent=1).replace('"at_most": 7\n', f'"at_most": {huge}\n')
+        text = json.dumps(data, indent=1).replace('"at_most": 9\n', f'"at_most": {huge}\n')
         assert huge in text
     plan = tmp_path / f"plan{suffix}"
     plan.write_text(text, encoding="utf-8")

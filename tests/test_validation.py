@@ -160,7 +160,7 @@ def canary_plan(example_text: str) -> str:
     text = edit(text, "      - id: G1.2", f"      - id: {CANARY}")  # used twice ...
     text = edit(text, "      - id: G1.1", f"      - id: {CANARY}")  # ... with this one
     text = edit(text, "    goals: [G1, G2]", f"    goals: [G1, {CANARY}]")  # no such goal
-    text = edit(text, "score: total, at_most: 7", f"score: {CANARY}, at_most: 7")  # no such score
+    text = edit(text, "score: total, at_most: 9", f"score: {CANARY}, at_most: 9")  # no such score
     return edit(text, "        target_date: 2027-01-31", "        target_date: 2026-01-31")  # before start
 
 

@@ -2,7 +2,7 @@
 
 The AAI is coded by trained, reliability-certified coders. txplan records the classification a
 coder gave and never derives one. U (unresolved) and CC (cannot classify) are always given with
-a best-fitting organised alternate (reference/instruments.md §3.4).
+a best-fitting organised alternate (Main & Goldwyn's coding system).
 """
 
 from __future__ import annotations

@@ -259,8 +259,9 @@ class CheckContext:
 
 @dataclass(frozen=True)
 class Check:
-    """An insurer-readiness rule: an id, a one-line rationale, the source it rests on (a row of
-    reference/payers.md), and ``run(context)`` yielding :class:`Finding` objects."""
+    """An insurer-readiness rule: an id, a one-line rationale, the public source it rests on (a
+    payer's LCD or article, a CFR section, an accreditation standard and element, or a paper,
+    named so a reader can look it up), and ``run(context)`` yielding :class:`Finding` objects."""
 
     id: str
     rationale: str

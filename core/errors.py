@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-#: Exit codes, as documented in DESIGN.md "Errors and exit codes".
+#: Exit codes, as documented in README.md under "Commands".
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2

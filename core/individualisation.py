@@ -1,7 +1,8 @@
 """Warnings that a plan reads like a template rather than this client's plan: library text used
 word for word, a library intervention with nothing about this client, and (across several plans
-checked together) goal statements that are identical between clients. Surveyors cite exactly
-this (reference/payers.md)."""
+checked together) goal statements that are identical between clients. Accreditors ask for
+individualised plans with goals in the person's own words (CARF Section 2.C; The Joint Commission
+CTS.03.01.03), which copied text is not."""
 
 from __future__ import annotations
 

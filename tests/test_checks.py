@@ -149,15 +149,18 @@ def test_pack_sets_the_profile_and_its_parameters(example_path: Path, tmp_path: 
     (pack / "templates").mkdir(parents=True)
     (pack / "pack.yaml").write_text("name: strict\nversion: '1'\ncheck:\n  profile: accreditation\n  params:\n    review_interval_days: 60\n", encoding="utf-8")
     result = run("check", example_path, "--pack", pack, "--as-of", AS_OF)
-    assert result.code == 1 and "this profile allows 60" in result.out and "(accreditation, as of" in result.out
+    assert result.code == 1 and "the practice's review interval is 60 days" in result.out and "(accreditation, as of" in result.out
 
 
 def test_every_check_is_documented() -> None:
-    """docs/checks.md has a row for every built-in check, with its source."""
+    """docs/checks.md has a row for every built-in check, naming the same public source the check
+    reports, and a column for it in the profile table."""
     docs = (Path(__file__).resolve().parent.parent / "docs" / "checks.md").read_text(encoding="utf-8")
     engine = txplan.Engine()
+    lines = docs.splitlines()
     for check in engine.host.checks.values():
         assert f"| `{check.id}` |" in docs, check.id
+        assert any(row.startswith(f"| `{check.id}` |") and row.rstrip().endswith(f"| {check.source} |") for row in lines), check.id
     for profile in engine.host.payer_profiles.values():
         assert f"`{profile.id}`" in docs, profile.id
 
@@ -171,3 +174,87 @@ def test_render_check_in_parallel_workers(run: Callable[..., Any], example_text:
     assert result.code == 1
     assert "short.yaml: not written: the insurer-readiness check found errors" in result.err
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["good.md"]
+
+
+#: Sources a user does not have, or rules that do not apply to outpatient psychotherapy: partial
+#: hospitalisation (MBPM ch.6 §70.3, 42 CFR 410.43) and inpatient Medicaid review (42 CFR 456.180).
+NOT_A_SOURCE = ("reference/", "DESIGN.md", "payers.md", "instruments.md", "§2.", "[A]", "410.43", "456.180", "MBPM", "partial hosp")
+
+
+def test_every_source_is_public_and_outpatient() -> None:
+    """Each check names a public rule or standard (no internal file, no footnote letters) that
+    applies to outpatient psychotherapy."""
+    engine = txplan.Engine()
+    for check in engine.host.checks.values():
+        assert not [bad for bad in NOT_A_SOURCE if bad in check.source], (check.id, check.source)
+    checks = engine.host.checks
+    assert "CARF" in checks["objective-measurable"].source and "CTS.03.01.03" in checks["objective-measurable"].source
+    assert "CTS.03.01.03" in checks["review-schedule"].source and "practice's setting" in checks["review-schedule"].source
+    # One state's regulation is an example at most, never the rule the accreditation profile rests on.
+    assert checks["client-signature"].source.startswith("CARF") and "CTS.03.01.03" in checks["client-signature"].source
+    assert "CTS.03.01.03" in checks["library-verbatim"].source and "txplan's own" in checks["library-verbatim"].source
+
+
+def test_profiles_say_which_figures_are_the_practice_setting() -> None:
+    """No profile presents the 90-day review interval as a payer rule."""
+    profiles = txplan.Engine().host.payer_profiles
+    assert "practice's default setting, not a payer rule" in profiles["commercial-default"].description
+    assert "interval the practice sets" in profiles["accreditation"].description
+    assert profiles["accreditation"].rules["client-signature"] == "warning"
+
+
+def test_diagnosis_codes_come_from_the_icd10cm_code_set(example_text: str, tmp_path: Path) -> None:
+    """A category (F43.2) is not billable and F43.239 does not exist; each finding names the code
+    set's release. The example's F43.23 passes (test_example_plan_passes_every_profile)."""
+    from txplan.plugins.checks.code_sets import code_set_release
+
+    release = code_set_release()
+    assert release.startswith("ICD-10-CM FY20") and "simple-icd-10-cm" in release
+    category = edit(example_text, "code: F43.23", "code: F43.2")
+    assert findings_for(category, tmp_path) == [("diagnosis-code-valid", "error", "diagnoses[0].code", line(category, "code: F43.2"))]
+    missing = edit(example_text, "code: F43.23", "code: F43.239")
+    assert findings_for(missing, tmp_path, "commercial-default") == [("diagnosis-code-valid", "error", "diagnoses[0].code", line(missing, "F43.239"))]
+    assert findings_for(missing, tmp_path, "accreditation") == [("diagnosis-code-valid", "warning", "diagnoses[0].code", line(missing, "F43.239"))]
+    plan_path = tmp_path / "plan.yaml"
+    plan_path.write_text(category, encoding="utf-8")
+    engine = txplan.Engine()
+    chosen, params = select_profile(engine, "medicare-outpatient")
+    import datetime as dt
+
+    [finding] = run_checks(engine, engine.load(plan_path), chosen, params, dt.date.fromisoformat(AS_OF))
+    assert finding.message == f"F43.2 is not billable in {release}: it has more specific codes under it; " \
+        "code it in full (F43.20, F43.21, F43.22, F43.23, F43.24, F43.25, F43.29)"
+
+
+def test_code_set_is_loaded_only_when_a_check_needs_it() -> None:
+    """Starting txplan and registering its plugins does not load the ICD-10-CM code set."""
+    import subprocess
+    import sys
+
+    probe = "import sys, txplan; txplan.Engine(); print('simple_icd_10_cm' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(("npi", "valid"), [
+    ("1234567893", True),   # CMS's worked example: 80840123456789 gives check digit 3
+    ("1234567898", False),  # wrong check digit
+    ("1234567983", False),  # two digits swapped
+    ("2234567893", False),  # one digit mistyped
+    ("0000000000", False),  # the Luhn sum without the 80840 prefix would pass this
+])
+def test_npi_check_digit_function(npi: str, valid: bool) -> None:
+    """The NPI check digit is the Luhn formula over 80840 + the NPI."""
+    from txplan.plugins.checks.code_sets import npi_check_digit_valid
+
+    assert npi_check_digit_valid(npi) is valid
+
+
+def test_npi_check_digit_in_plans(example_text: str, tmp_path: Path) -> None:
+    """A mistyped clinician or practice NPI is an error for payers, a warning for accreditation."""
+    bad_clinician = edit(example_text, 'npi: "1234567893"', 'npi: "1234567898"')
+    assert findings_for(bad_clinician, tmp_path) == [("npi-check-digit", "error", "clinician.npi", line(bad_clinician, "1234567898"))]
+    assert findings_for(bad_clinician, tmp_path, "accreditation") == [("npi-check-digit", "warning", "clinician.npi", line(bad_clinician, "1234567898"))]
+    bad_practice = edit(example_text, "practice:\n", 'practice:\n  npi: "1234567983"\n')
+    assert findings_for(bad_practice, tmp_path, "commercial-default") == [("npi-check-digit", "error", "practice.npi", line(bad_practice, "1234567983"))]
+    good_practice = edit(example_text, "practice:\n", 'practice:\n  npi: "1234567893"\n')
+    assert findings_for(good_practice, tmp_path, "commercial-default") == []

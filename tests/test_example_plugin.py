@@ -20,8 +20,12 @@ pcl5 = pytest.importorskip("txplan_pcl5", reason="examples/plugins/txplan-pcl5 i
 
 @pytest.fixture
 def with_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Let txplan load installed third-party plugins (the suite turns them off by default)."""
+    """Let txplan load installed third-party plugins (the suite turns them off by default), with
+    fresh library engines: one cached by an earlier test was built without them."""
     monkeypatch.delenv(LOAD_PLUGINS_ENV)
+    import txplan.api
+
+    monkeypatch.setattr(txplan.api, "_ENGINES", {})
 
 
 def test_scoring_follows_the_published_key() -> None:
@@ -65,3 +69,22 @@ def test_installed_plugin_appears_everywhere(with_plugins: None, run: Callable[.
     markdown = txplan.Engine().render(txplan.Engine().load(plan), "md").decode()
     assert "| PTSD Checklist for DSM-5 (PCL-5) | 2026-10-01 | Total 38; Intrusion (B) 10" in markdown
     assert "**Alert (PCL-5, 2026-10-01):**" in markdown  # its flags show like the built-ins'
+
+
+def test_change_threshold_is_the_pcl5s_own() -> None:
+    """The DSM-IV PCL's 5/10-point figures do not carry over to the PCL-5: the one threshold is the
+    PCL-5 reliable change index of Marx et al. (2022), 15 points."""
+    [threshold] = pcl5.PCL5.thresholds
+    assert (threshold.score, threshold.points, threshold.label) == ("total", 15, "reliable change")
+    assert "Psychological Assessment, 34(2), 197-203" in threshold.citation and "PTSD Checklist for DSM-5" in threshold.citation
+
+
+def test_progress_marks_only_a_reliable_pcl5_change(with_plugins: None, example_text: str, tmp_path: Path) -> None:
+    """A 16-point fall is marked as reliable change; a 10-point fall (enough under the DSM-IV PCL) is not."""
+    baseline, reliable, smaller = [3] * 20, [3] * 4 + [2] * 16, [3] * 10 + [2] * 10  # totals 60, 44, 50
+    entries = "".join(f"  - instrument: pcl-5\n    date: {date}\n    responses: {answers}\n"
+                      for date, answers in (("2026-09-01", baseline), ("2026-10-01", smaller), ("2026-11-01", reliable)))
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(example_text.replace("assessments:\n", "assessments:\n" + entries, 1), encoding="utf-8")
+    rows = [line for line in txplan.render_plan(plan, "md").decode().splitlines() if line.startswith(("| 2026-10-01 | 50 |", "| 2026-11-01 | 44 |"))]
+    assert len(rows) == 2 and "reliable change" not in rows[0] and "reliable change (\u2265 15 points)" in rows[1]

@@ -1,5 +1,5 @@
 """The six built-in instruments: scoring checked against the published keys on hand-computed
-cases (each test names its source in reference/instruments.md), band boundaries, flags, progress
+cases (each test names its published source), band boundaries, flags, progress
 and measured objectives, and the `txplan score` / `txplan instruments` commands."""
 
 from __future__ import annotations
@@ -182,11 +182,11 @@ def test_alerts_show_even_when_a_pack_leaves_them_out(example_text: str, tmp_pat
 
 
 def test_progress_table_marks_published_thresholds(example_path: Path) -> None:
-    """§3.8: the example's PHQ-9 falls 12 -> 6 (both thresholds, 5 and 6) and GAD-7 13 -> 8 (4 only)."""
+    """The example's PHQ-9 falls 12 -> 6 (5 points, Löwe et al. 2004) and GAD-7 13 -> 8 (4 only)."""
     text = txplan.render_plan(example_path, "md").decode()
-    assert "| 2026-11-09 | 6 | \u22126 | mild | clinically meaningful change (\u2265 5 points); reliable improvement (\u2265 6 points) |" in text
+    assert "| 2026-11-09 | 6 | \u22126 | mild | clinically meaningful change (\u2265 5 points) |" in text
     assert "| 2026-11-09 | 8 | \u22125 | mild | clinically meaningful change (\u2265 4 points) |" in text
-    assert "Löwe et al. (2004)" in text and "LOINC 44261-6" in text
+    assert "Löwe, B., Unützer, J." in text and "Medical Care, 42(12), 1194-1201" in text and "LOINC 44261-6" in text
 
 
 def test_measured_objective_status(example_text: str, tmp_path: Path) -> None:

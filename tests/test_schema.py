@@ -41,7 +41,7 @@ def test_core_schema_is_valid_draft_2020_12() -> None:
 
 
 def test_seed_plan_sections_and_payer_fields_are_in_the_schema() -> None:
-    """The seed structure and the payer fields (reference/payers.md) all have a place."""
+    """The seed structure and the fields payers ask for (docs/checks.md) all have a place."""
     props = core_schema()["properties"]
     for field in ("client", "clinician", "practice", "plan", "session_dates", "presenting_issues", "assessments", "goals",
                   "interventions", "progress_monitoring", "review_dates", "diagnoses", "therapy", "signatures"):

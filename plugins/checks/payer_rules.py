@@ -1,5 +1,6 @@
-"""The built-in insurer-readiness checks. Each rests on a row of reference/payers.md (its
-``source``); a payer profile decides which run and how serious their findings are."""
+"""The built-in insurer-readiness checks. Each names the public rule or standard it rests on (its
+``source``: an LCD or MAC article, a CFR section, an accreditation standard and element, or a
+paper); a payer profile decides which run and how serious their findings are."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Any
 
 from txplan import hookimpl
 from txplan.contracts import Check, CheckContext, Finding
+
+from .code_sets import CODE_SET_CHECKS
 
 ADULT_AGE = 18
 CHILDHOOD_ATTACHMENT_CODES = {"F94.1", "F94.2"}
@@ -138,16 +141,19 @@ def review_schedule(ctx: CheckContext) -> Iterator[Finding]:
     start = _date((ctx.data.get("plan") or {}).get("start_date"))
     reviews = sorted(d for d in (_date(v) for v in ctx.data.get("review_dates") or []) if d)
     if not reviews:
-        yield Finding(("review_dates",) if "review_dates" in ctx.data else (), f"no review dates: schedule reviews at least every {interval} days")
+        yield Finding(("review_dates",) if "review_dates" in ctx.data else (), f"no review dates: schedule reviews at least every {interval} days "
+                      "(the practice's review interval, check.params.review_interval_days)")
         return
     previous = start
     for review in reviews:
         if previous and (review - previous).days > interval:
             index = [d for d in (_date(v) for v in ctx.data["review_dates"])].index(review)
-            yield Finding(("review_dates", index), f"{(review - previous).days} days after the previous review or the plan's start; this profile allows {interval}")
+            yield Finding(("review_dates", index), f"{(review - previous).days} days after the previous review or the plan's start; "
+                          f"the practice's review interval is {interval} days (check.params.review_interval_days)")
         previous = review
     if reviews[-1] < ctx.as_of and (ctx.as_of - reviews[-1]).days > interval:
-        yield Finding(("review_dates",), f"the last review date ({reviews[-1].isoformat()}) is more than {interval} days before {ctx.as_of.isoformat()}: a review is overdue")
+        yield Finding(("review_dates",), f"the last review date ({reviews[-1].isoformat()}) is more than {interval} days before {ctx.as_of.isoformat()}: "
+                      "a review is overdue by the practice's review interval")
 
 
 def clinician_signature(ctx: CheckContext) -> Iterator[Finding]:
@@ -210,23 +216,63 @@ def _path(dotted: str) -> tuple[str | int, ...]:
     return tuple(parts)
 
 
-S = "reference/payers.md §2.1"
+# Public sources the rules rest on. Each names the document and the element a reader can look up.
+NGS_PLAN = ("National Government Services (Medicare MAC J6/JK), 'Psychotherapy Coverage Criteria: Treatment Plans' "
+            "(ngsmedicare.com article 2151969)")
+NGS_COMPONENTS = ("National Government Services, 'Psychotherapy Services', Required Treatment Plan Components "
+                  "(ngsmedicare.com article 11487832, citing LCD L33632 Psychiatry and Psychology Services)")
+NGS_CERT = ("National Government Services, CERT 'Psychiatry and Psychology Services' (ngsmedicare.com article 216639): "
+            "an updated treatment plan with a periodic summary of goals and progress")
+CARF_PLAN = "CARF Behavioral Health Standards Manual, Section 2.C Person-Centered Plan"
+TJC_PLAN = "The Joint Commission, Behavioral Health Care and Human Services standard CTS.03.01.03"
+
 CHECKS = [
-    Check("diagnosis-primary", "Payers need a covered diagnosis; the claim is made under the primary one.", f"{S}, Diagnosis: 'Diagnoses' required (NGS, CGS) [A][B][C]", primary_diagnosis),
-    Check("diagnosis-z-code", "Z-codes as the primary diagnosis do not support medical necessity and are often denied.", "reference/payers.md §2.4 (Headway; TherapyNotes on Z-codes)", z_code),
-    Check("diagnosis-childhood-attachment", "Reactive and disinhibited attachment disorders are diagnoses of childhood.", "reference/payers.md §2.4 (ICD-10 F94.1/F94.2; ICD-11 6B44)", childhood_attachment),
-    Check("objective-measurable", "Objectives must be measurable and time-specific.", f"{S}, Goals / objectives: MBPM ch.6 §70.3 [E]; CARF 2.C [K]; TJC CTS.03.01.03 [L]", measurable_objectives),
-    Check("goal-client-words", "Goals are to be written in the words of the person served.", f"{S}, Goals / objectives: TJC CTS.03.01.03 [L][M]; CARF 2.C [K]", client_words),
-    Check("intervention-frequency", "The frequency of each intervention is part of the plan.", f"{S}, Amount / frequency / duration: MAC [A][B]; CARF [K]", intervention_frequency),
-    Check("therapy-elements", "Type, amount, frequency and duration of therapy must be stated.", f"{S}, Interventions / modality and Amount / frequency / duration (NGS) [A][B]", therapy_elements),
-    Check("plan-current", "A plan must be no older than a year before the date of service.", f"{S}, Plan date / currency (NGS) [B]", plan_current),
-    Check("plan-duration", "The period the plan is valid for is stated, within a year.", f"{S}, Amount / frequency / duration: Duration, target date < 1 year [A][B]", plan_duration),
-    Check("review-schedule", "Plans are reviewed at set intervals.", "reference/payers.md §2.2 (TJC review at required time frames [L]; 42 CFR 456.180 [H]; interval is a practice parameter)", review_schedule),
-    Check("clinician-signature", "The plan is signed and dated by a clinician with credentials.", f"{S}, Clinician signature: [B]; CMS PIM ch.3 §3.3.2.4 [I][J]", clinician_signature),
-    Check("client-signature", "The client's participation is documented by signature, or the reason for non-participation.", f"{S}, Client participation / signature: 14 NYCRR 587.16(c), 598.7(b) [O][P]", client_signature),
-    Check("standardised-measure", "Progress is monitored with a standardised tool.", f"{S}, Outcome measurement: TJC CTS.03.01.09 [Q][R]", standardised_measure),
-    Check("safety-follow-up", "An item-9 answer above 0 on the PHQ-9 needs follow-up whatever the total.", "reference/instruments.md §3.5 (item 9) with reference/payers.md §2.1 Medical necessity", safety_follow_up),
-    Check("library-verbatim", "Surveyors cite plans whose goals and interventions are copied from library text.", "reference/payers.md (individualised plans; TJC/CARF goals in the person's words [K][L])", library_verbatim),
+    Check("diagnosis-primary", "Payers need a covered diagnosis; the claim is made under the primary one.",
+          f"{NGS_PLAN}: the plan must include the diagnoses", primary_diagnosis),
+    Check("diagnosis-z-code", "Z-codes as the primary diagnosis do not support medical necessity and are often denied.",
+          "ICD-10-CM chapter 21, Factors influencing health status and contact with health services (Z00-Z99): reasons for "
+          "contact, not disorders; payer denials described in TherapyNotes, 'How and When to Use Z-Codes' (blog.therapynotes.com)",
+          z_code),
+    Check("diagnosis-childhood-attachment", "Reactive and disinhibited attachment disorders are diagnoses of childhood.",
+          "ICD-10-CM F94.1 Reactive attachment disorder of childhood and F94.2 Disinhibited attachment disorder of childhood "
+          "(block F90-F98, onset usually occurring in childhood and adolescence); WHO ICD-11 6B44 Reactive attachment "
+          "disorder (diagnosed only in children)", childhood_attachment),
+    Check("objective-measurable", "Objectives must be measurable and time-specific.",
+          f"{CARF_PLAN} (objectives measurable, achievable, time specific and understandable); {TJC_PLAN} (measurable goals)",
+          measurable_objectives),
+    Check("goal-client-words", "Goals are to be written in the words of the person served.",
+          f"{CARF_PLAN} (goals expressed in the words of the person served); {TJC_PLAN} (goals in the individual's own words)",
+          client_words),
+    Check("intervention-frequency", "The frequency of each intervention is part of the plan.",
+          f"{NGS_COMPONENTS} (frequency); {CARF_PLAN} (frequency of specific interventions); First Coast Service Options "
+          "(Medicare MAC), 'Checklist: Psychotherapy services' (modalities and frequencies of treatment)", intervention_frequency),
+    Check("therapy-elements", "Type, amount, frequency and duration of therapy must be stated.",
+          f"{NGS_COMPONENTS} (type stated explicitly, amount as planned session length, frequency, duration); {NGS_PLAN}",
+          therapy_elements),
+    Check("plan-current", "A plan must be no older than a year before the date of service.",
+          f"{NGS_PLAN}: date established, no older than one year before the date of service on the claim", plan_current),
+    Check("plan-duration", "The period the plan is valid for is stated, within a year.",
+          f"{NGS_PLAN}: duration of services, which can be a target date, less than one year", plan_duration),
+    Check("review-schedule", "Plans are reviewed at set intervals; the interval is the practice's own setting.",
+          f"{TJC_PLAN}: the plan is reviewed at time frames the organisation sets; {NGS_CERT}. No payer rule for outpatient "
+          "psychotherapy sets the interval: review_interval_days is the practice's setting (default 90)", review_schedule),
+    Check("clinician-signature", "The plan is signed and dated by a clinician with credentials.",
+          f"{NGS_PLAN}: signature of the approved provider, with credentials; CMS Medicare Program Integrity Manual "
+          "(Pub. 100-08), chapter 3, section 3.3.2.4, signature requirements", clinician_signature),
+    Check("client-signature", "The client's participation in planning is documented: a signature, or the reason there is none.",
+          f"{CARF_PLAN} and {TJC_PLAN}: the plan is developed with the participation of the person served; some states "
+          "require the signature itself (for example New York, 14 NYCRR 587.16(c))", client_signature),
+    Check("standardised-measure", "Progress is monitored with a standardised tool.",
+          "The Joint Commission, Behavioral Health Care and Human Services standard CTS.03.01.09, EP 1 (a standardised tool "
+          "or instrument monitors the individual's progress; effective 1 January 2018)", standardised_measure),
+    Check("safety-follow-up", "An item-9 answer above 0 on the PHQ-9 needs follow-up whatever the total.",
+          "Simon, G. E., et al. (2013). Does response on the PHQ-9 Depression Questionnaire predict subsequent suicide "
+          "attempt or suicide death? Psychiatric Services, 64(12), 1195-1202; The Joint Commission National Patient Safety "
+          "Goal NPSG.15.01.01 (reduce the risk for suicide)", safety_follow_up),
+    Check("library-verbatim", "Goals and interventions are to be this client's; library text copied word for word is not.",
+          f"{CARF_PLAN} (goals in the words of the person served) and {TJC_PLAN} (goals in the individual's own words); "
+          "flagging verbatim library text is txplan's own quality guidance", library_verbatim),
+    *CODE_SET_CHECKS,
 ]
 
 

@@ -7,10 +7,12 @@ from txplan.contracts import PayerProfile
 
 MEDICARE = PayerProfile(
     "medicare-outpatient",
-    "Medicare outpatient psychotherapy (MAC guidance): therapy type, session length, frequency, duration, "
-    "diagnoses, goals, a plan no older than a year, the clinician's signature with credentials.",
+    "Medicare outpatient psychotherapy as a MAC states it (National Government Services' treatment-plan criteria): "
+    "therapy type, session length, frequency, duration, valid billable diagnoses, goals, a plan no older than a year, "
+    "the clinician's signature with credentials and a valid NPI.",
     {
         "diagnosis-primary": "error",
+        "diagnosis-code-valid": "error",
         "diagnosis-z-code": "warning",
         "diagnosis-childhood-attachment": "warning",
         "therapy-elements": "error",
@@ -20,6 +22,7 @@ MEDICARE = PayerProfile(
         "plan-current": "error",
         "plan-duration": "warning",
         "clinician-signature": "error",
+        "npi-check-digit": "error",
         "safety-follow-up": "error",
         "library-verbatim": "warning",
         "medical-necessity": "error",
@@ -31,8 +34,9 @@ MEDICARE = PayerProfile(
 
 ACCREDITATION = PayerProfile(
     "accreditation",
-    "Joint Commission and CARF points: goals in the client's words, measurable time-bound objectives, a standardised "
-    "measure, review at the set interval.",
+    "Joint Commission (CTS.03.01.03, CTS.03.01.09) and CARF (Section 2.C) points: goals in the client's words, "
+    "measurable time-bound objectives, a standardised measure, the client's participation documented, review at the "
+    "interval the practice sets (90 days by default; change it with review_interval_days in a pack's check.params).",
     {
         "goal-client-words": "error",
         "objective-measurable": "error",
@@ -44,18 +48,22 @@ ACCREDITATION = PayerProfile(
         "client-signature": "warning",
         "clinician-signature": "warning",
         "diagnosis-primary": "warning",
+        "diagnosis-code-valid": "warning",
         "diagnosis-childhood-attachment": "warning",
         "risk-assessment": "error",
         "content-after-signature": "warning",
+        "npi-check-digit": "warning",
     },
     {"review_interval_days": 90, "client_signature_required": True},
 )
 
 COMMERCIAL = PayerProfile(
     "commercial-default",
-    "A commercial insurer's usual expectations: the Medicare elements, reviews every 90 days, measurable objectives.",
+    "A commercial insurer's usual expectations: the Medicare elements and measurable objectives. Reviews every 90 days "
+    "is the practice's default setting, not a payer rule: change it with review_interval_days in a pack's check.params.",
     {
         "diagnosis-primary": "error",
+        "diagnosis-code-valid": "error",
         "diagnosis-z-code": "warning",
         "diagnosis-childhood-attachment": "warning",
         "therapy-elements": "error",
@@ -66,6 +74,7 @@ COMMERCIAL = PayerProfile(
         "plan-duration": "warning",
         "review-schedule": "warning",
         "clinician-signature": "error",
+        "npi-check-digit": "error",
         "client-signature": "warning",
         "standardised-measure": "warning",
         "safety-follow-up": "error",

@@ -1,2 +1,2 @@
-"""Built-in assessment instruments, one module each. Facts (keys, bands, codes, thresholds,
-licences) come from reference/instruments.md and carry their citation; no item text is shipped."""
+"""Built-in assessment instruments, one module each. Each fact (keys, bands, codes, thresholds,
+licences) carries the published source it comes from; no item text is shipped."""

@@ -1,8 +1,9 @@
 """AAI: Adult Attachment Interview (George, Kaplan & Main, 1985/1996).
 
 The AAI is coded by trained, reliability-certified coders. txplan records the classification a
-coder gave, and whether the plan says the coder is certified, and never derives one. U (unresolved) and CC (cannot classify) are always given with
-a best-fitting organised alternate (reference/instruments.md §3.4).
+coder gave, and whether the plan says the coder is certified, and never derives one. U (unresolved)
+and CC (cannot classify) are always given with a best-fitting organised alternate (Main & Goldwyn's
+coding system).
 """
 
 from __future__ import annotations

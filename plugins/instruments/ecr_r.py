@@ -2,7 +2,7 @@
 
 36 ratings from 1 (strongly disagree) to 7 (strongly agree); anxiety and avoidance are each the
 mean of 18 items after reverse-keying (8 - rating). Two item orders are in use and the sources
-disagree on which the authors' own page uses (reference/instruments.md §3.1), so a plan must say
+disagree on which the authors' own page uses, so a plan must say
 which order its responses follow: ``grouped`` (items 1-18 anxiety, 19-36 avoidance) or
 ``interleaved`` (odd items avoidance, even items anxiety). Attachment is dimensional: no
 categories or cut-offs are derived (Fraley et al., 2015).
@@ -17,9 +17,10 @@ from txplan.contracts import Instrument, ScoreResult
 
 from ._scales import keyed_mean, ratings_schema
 
-# Item keys per order: (anxiety items, avoidance items, reverse-keyed items). Source:
-# reference/instruments.md §3.1 (grouped: delphifissure/thegreatmerging config/instruments/ecr_r.json;
-# interleaved: UNCDEPENdLab/dependlab R/score_ecr.R).
+# Item keys per order: (anxiety items, avoidance items, reverse-keyed items), as two public scoring
+# implementations that both point to Fraley's ECR-R items page give them (grouped: GitHub
+# delphifissure/thegreatmerging config/instruments/ecr_r.json; interleaved: GitHub
+# UNCDEPENdLab/dependlab R/score_ecr.R).
 KEYS: dict[str, tuple[range, range, set[int]]] = {
     "grouped": (range(1, 19), range(19, 37), {9, 11, 20, 22, 26, 27, 28, 29, 30, 31, 33, 34, 35, 36}),
     "interleaved": (range(2, 37, 2), range(1, 37, 2), {2, 22, 3, 5, 11, 15, 17, 19, 25, 27, 29, 31, 33, 35}),
@@ -42,7 +43,7 @@ ECR_R = Instrument(
     id="ecr-r",
     name="Experiences in Close Relationships - Revised (ECR-R)",
     citation="Fraley, R. C., Waller, N. G., & Brennan, K. A. (2000). An item response theory analysis of self-report "
-    "measures of adult attachment. Journal of Personality and Social Psychology, 78, 350-365.",
+    "measures of adult attachment. Journal of Personality and Social Psychology, 78(2), 350-365.",
     licence="Scoring key only: the item text's licence for redistribution is unconfirmed, so txplan does not ship it; "
     "administer the items from the authors' published source.",
     schema={

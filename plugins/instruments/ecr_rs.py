@@ -3,8 +3,8 @@ Vicary & Brumbaugh, 2011).
 
 Nine ratings from 1 to 7, asked about each relationship target (mother, father, partner, best
 friend) or once, globally, about important people. Avoidance is the mean of items 1-6 with items
-1-4 reversed; anxiety the mean of items 7-9 (reference/instruments.md §3.2). Global scores average
-each dimension across the targets given.
+1-4 reversed; anxiety the mean of items 7-9 (Fraley et al., 2011, and the scoring notes on the
+first author's ECR-RS page). Global scores average each dimension across the targets given.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ ECR_RS = Instrument(
     id="ecr-rs",
     name="Experiences in Close Relationships - Relationship Structures (ECR-RS)",
     citation="Fraley, R. C., Heffernan, M. E., Vicary, A. M., & Brumbaugh, C. C. (2011). The Experiences in Close "
-    "Relationships-Relationship Structures questionnaire. Psychological Assessment, 23, 615-625.",
+    "Relationships—Relationship Structures questionnaire: A method for assessing attachment orientations across "
+    "relationships. Psychological Assessment, 23(3), 615-625.",
     licence="Scoring key only: the item text's licence for redistribution is unconfirmed, so txplan does not ship it.",
     schema={
         "type": "object",

@@ -1,7 +1,7 @@
 """GAD-7: Generalized Anxiety Disorder seven-item scale (Spitzer, Kroenke, Williams & Löwe, 2006).
 
 Seven items scored 0-3 over the last two weeks; total 0-21 with cut-points 5, 10 and 15
-(reference/instruments.md §3.6).
+(Spitzer et al., 2006).
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ GAD7 = Instrument(
     id="gad-7",
     name="Generalized Anxiety Disorder scale (GAD-7)",
     citation="Spitzer, R. L., Kroenke, K., Williams, J. B. W., & Löwe, B. (2006). A brief measure for assessing "
-    "generalized anxiety disorder: the GAD-7. Archives of Internal Medicine, 166, 1092-1097.",
-    licence="Copyright Pfizer Inc.; no permission is required to reproduce, translate, display or distribute it.",
+    "generalized anxiety disorder: the GAD-7. Archives of Internal Medicine, 166(10), 1092-1097.",
+    licence="Developed by Drs. Robert L. Spitzer, Janet B.W. Williams, Kurt Kroenke and colleagues, with an educational grant "
+    "from Pfizer Inc. No permission required to reproduce, translate, display or distribute.",
     schema={
         "type": "object",
         "required": ["responses"],
@@ -40,8 +41,11 @@ GAD7 = Instrument(
     score_labels={"total": "Total"},
     codes={"total": "LOINC 70274-6"},
     thresholds=(
-        ChangeThreshold("total", 4, "clinically meaningful change", "Toussaint et al. (2020), Journal of Affective Disorders 265:395"),
-        ChangeThreshold("total", 6, "reliable change", "Bischoff et al. (2020), Psychology in Community Health 8:176"),
+        ChangeThreshold("total", 4, "clinically meaningful change", "Toussaint, A., Hüsing, P., Gumz, A., Wingenfeld, K., Härter, M., "
+                        "Schramm, E., & Löwe, B. (2020). Sensitivity to change and minimal clinically important difference of "
+                        "the 7-item Generalized Anxiety Disorder Questionnaire (GAD-7). Journal of Affective Disorders, 265, 395-401"),
+        ChangeThreshold("total", 6, "reliable change", "Bischoff, T., Anderson, S. R., Heafner, J., & Tambling, R. (2020). "
+                        "Establishment of a reliable change index for the GAD-7. Psychology, Community & Health, 8(1), 176-187"),
     ),
     interpretation="Total 0-21: 0-4 minimal, 5-9 mild, 10-14 moderate, 15-21 severe.",
 )

@@ -2,7 +2,8 @@
 
 Nine items scored 0-3 over the last two weeks; total 0-27 with the severity bands of LOINC
 answer list LL382-3. Any answer above 0 on item 9 raises a safety flag whatever the total
-(reference/instruments.md §3.5). The optional difficulty item is recorded, never scored.
+(Simon et al., 2013, Psychiatric Services 64(12):1195-1202, on item 9 and later suicide attempts).
+The optional difficulty item is recorded, never scored.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ PHQ9 = Instrument(
     id="phq-9",
     name="Patient Health Questionnaire (PHQ-9)",
     citation="Kroenke, K., Spitzer, R. L., & Williams, J. B. W. (2001). The PHQ-9: Validity of a brief depression severity "
-    "measure. Journal of General Internal Medicine, 16, 606-613. Bands: LOINC answer list LL382-3.",
-    licence="Copyright Pfizer Inc.; no permission is required to reproduce, translate, display or distribute it.",
+    "measure. Journal of General Internal Medicine, 16(9), 606-613. Bands: LOINC answer list LL382-3.",
+    licence="Developed by Drs. Robert L. Spitzer, Janet B.W. Williams, Kurt Kroenke and colleagues, with an educational grant "
+    "from Pfizer Inc. No permission required to reproduce, translate, display or distribute.",
     schema={
         "type": "object",
         "required": ["responses"],
@@ -47,8 +49,9 @@ PHQ9 = Instrument(
         "assess and document safety, whatever the total score."
     },
     thresholds=(
-        ChangeThreshold("total", 5, "clinically meaningful change", "Löwe et al. (2004), Medical Care 42:1194"),
-        ChangeThreshold("total", 6, "reliable improvement", "NHS Talking Therapies (IAPT) reliable-improvement definition"),
+        ChangeThreshold("total", 5, "clinically meaningful change", "Löwe, B., Unützer, J., Callahan, C. M., Perkins, A. J., & "
+                        "Kroenke, K. (2004). Monitoring depression treatment outcomes with the Patient Health Questionnaire-9. "
+                        "Medical Care, 42(12), 1194-1201"),
     ),
     safety_flags=("item9_positive",),
     interpretation="Total 0-27: 0-4 none to minimal, 5-9 mild, 10-14 moderate, 15-19 moderately severe, 20-27 severe.",

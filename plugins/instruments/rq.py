@@ -2,8 +2,8 @@
 
 Four prototype ratings from 1 to 7, keyed by name, and optionally the best-fitting prototype.
 Model of self = (secure + dismissing) - (fearful + preoccupied); model of other = (secure +
-preoccupied) - (fearful + dismissing), each -12 to +12 (Griffin & Bartholomew, 1994; reference/
-instruments.md §3.3). Ratings are keyed by name because published numberings differ.
+preoccupied) - (fearful + dismissing), each -12 to +12 (Griffin & Bartholomew, 1994, Journal of Personality and
+Social Psychology 67(3):430-445). Ratings are keyed by name because published numberings differ.
 """
 
 from __future__ import annotations
@@ -35,7 +35,9 @@ RQ = Instrument(
     id="rq",
     name="Relationship Questionnaire (RQ)",
     citation="Bartholomew, K., & Horowitz, L. M. (1991). Attachment styles among young adults: A test of a four-category "
-    "model. Journal of Personality and Social Psychology, 61, 226-244. Dimensions: Griffin & Bartholomew (1994).",
+    "model. Journal of Personality and Social Psychology, 61(2), 226-244. Dimensions: Griffin, D. W., & Bartholomew, K. "
+    "(1994). Models of the self and other: Fundamental dimensions underlying measures of adult attachment. Journal of "
+    "Personality and Social Psychology, 67(3), 430-445.",
     licence="The authors allow use without charge in research and not for commercial purposes; no item text is shipped.",
     schema={
         "type": "object",

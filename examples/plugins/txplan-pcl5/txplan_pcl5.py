@@ -12,8 +12,12 @@ Facts, and where they come from:
 - A provisional diagnosis: a total at or above a cut-point in the range 31-33, or the DSM-5 rule
   with items rated 2 or higher counted as endorsed (at least 1 B, 1 C, 2 D, 2 E); either needs a
   structured interview to confirm; no empirically derived severity ranges (same source).
-- Change: 5-10 points is reliable change, 10-20 points clinically meaningful change (National
-  Center for PTSD guidance, as summarised at https://www.onlinemedicaltools.com/tools/pcl5).
+- Change: the 5-10 / 10-20 point figures often quoted come from the DSM-IV PCL and do not carry
+  over, since the PCL-5 has 20 items rated 0-4 (the National Center for PTSD says its scores
+  cannot be used interchangeably with the DSM-IV PCL's). The PCL-5 threshold used here is its own:
+  a reliable change index of 15 points in one sample of male veterans and 18 in another (Marx et
+  al., 2022, Psychological Assessment 34(2):197-203); the lower is marked, and a clinician should
+  read it against the population it came from.
 - Public domain: created by staff of the US Department of Veterans Affairs National Center for
   PTSD (https://mhscales.com/pcl5). This plugin needs no item text and ships none.
 """
@@ -51,8 +55,9 @@ PCL5 = Instrument(
     id="pcl-5",
     name="PTSD Checklist for DSM-5 (PCL-5)",
     citation="Weathers, F. W., Litz, B. T., Keane, T. M., Palmieri, P. A., Marx, B. P., & Schnurr, P. P. (2013). "
-    "The PTSD Checklist for DSM-5 (PCL-5). National Center for PTSD. Blevins, C. A., et al. (2015), Journal of "
-    "Traumatic Stress, 28, 489-498.",
+    "The PTSD Checklist for DSM-5 (PCL-5). National Center for PTSD. Blevins, C. A., Weathers, F. W., Davis, M. T., "
+    "Witte, T. K., & Domino, J. L. (2015). The Posttraumatic Stress Disorder Checklist for DSM-5 (PCL-5): Development "
+    "and initial psychometric evaluation. Journal of Traumatic Stress, 28(6), 489-498.",
     licence="Public domain (a work of the US Department of Veterans Affairs National Center for PTSD).",
     schema={
         "type": "object",
@@ -82,8 +87,10 @@ PCL5 = Instrument(
         "a provisional PTSD diagnosis to confirm with a structured interview.",
     },
     thresholds=(
-        ChangeThreshold("total", 5, "reliable change", "National Center for PTSD guidance (5-10 points)"),
-        ChangeThreshold("total", 10, "clinically meaningful change", "National Center for PTSD guidance (10-20 points)"),
+        ChangeThreshold("total", 15, "reliable change", "Marx, B. P., Lee, D. J., Norman, S. B., Bovin, M. J., Sloan, D. M., "
+                        "Weathers, F. W., Keane, T. M., & Schnurr, P. P. (2022). Reliable and clinically significant change in "
+                        "the Clinician-Administered PTSD Scale for DSM-5 and PTSD Checklist for DSM-5 among male veterans. "
+                        "Psychological Assessment, 34(2), 197-203 (15 and 18 points in two samples)"),
     ),
     interpretation="Total 0-80; no empirically derived severity ranges. Cut-point range 31-33 for probable PTSD.",
 )

@@ -101,6 +101,7 @@ def check_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
     from .context import build_context
     from .loader import load_plan_file
     from .packs import image_problem, resolve_pack
+    from .safe_paths import MAX_LOGO_BYTES, UnsafePackPath, read_inside
     from .pipeline import _all_libraries, _with_alerts, render_template
     from .schema import compose_schema
     from .templating import make_environment
@@ -130,7 +131,11 @@ def check_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
             broken.add(template)
             problems.append(f"pack '{name}' template {template}: {exc}")
     for image in sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES):
-        problem = image_problem(image.read_bytes()) if image.is_file() and not image.is_symlink() else "is not a regular file"
+        try:
+            data = read_inside(root, image.relative_to(root), MAX_LOGO_BYTES)
+            problem = image_problem(data) if data is not None else None
+        except UnsafePackPath as exc:
+            problem = str(exc).split(" ", 1)[1]  # the reason, without the repeated name
         if problem:
             problems.append(f"{image}: {problem}")
     if pack is None:

@@ -104,7 +104,7 @@ def check_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
     from .safe_paths import MAX_LOGO_BYTES, UnsafePackPath, read_inside
     from .pipeline import _all_libraries, _with_alerts, render_template
     from .schema import compose_schema
-    from .templating import make_environment
+    from .templating import PackTemplateError, make_environment
 
     problems: list[str] = []
     try:
@@ -162,6 +162,8 @@ def check_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
             problems.append(f"template pack '{name}' lists section '{section}' but has no templates/{template_name}")
         except jinja2.TemplateSyntaxError as exc:  # a parent's template this pack relies on
             problems.append(str(Problem(f"pack '{name}' template {exc.name or template_name}", exc.lineno, "", exc.message or "syntax error")))
+        except PackTemplateError as exc:  # a link, a FIFO, an oversized file
+            problems.append(f"template pack '{name}': {exc}")
         except TxplanError as exc:
             problems.extend(exc.lines())
     for output_format in host.output_formats.values():

@@ -16,6 +16,7 @@ import jsonschema
 from .contracts import InterventionLibrary
 from .errors import PackError, PlanError, Problem
 from .loader import load_plan_bytes
+from .patterns import pattern_problems
 from .safe_paths import MAX_LOGO_BYTES, MAX_MANIFEST_BYTES, MAX_REFERENCE_BYTES, UnsafePackPath, locate, read_located
 
 DEFAULT_PACK = "default"
@@ -245,6 +246,10 @@ def _read_manifest(path: Path, raw: bytes) -> dict[str, Any]:
         loaded.problem(tuple(error.absolute_path), _manifest_message(error))
         for error in _manifest_validator().iter_errors(loaded.data)
     ]
+    if isinstance(loaded.data, Mapping) and "requires" in loaded.data:
+        # Checked now, not when the first plan is validated: a broken or unsafe pattern is the
+        # pack's fault (exit 3), and a plan must never reach a pattern that can hang.
+        problems.extend(loaded.problem(where, message) for where, message in pattern_problems(loaded.data["requires"], ("requires",)))
     if problems:
         raise PackError(f"template pack manifest {path} is not valid:", problems)
     return loaded.data

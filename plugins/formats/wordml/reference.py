@@ -245,6 +245,9 @@ def _check_part(name: str, content_type: str | None, data: bytes) -> list[str]:
         if not data.startswith(IMAGE_CONTENT_TYPES[content_type]):
             return [f"part {name} is declared {content_type} but is not one"]
         return []
+    if content_type.startswith("image/"):
+        return [f"part {name} is a {content_type} image; a reference document may hold PNG, JPEG or GIF images only "
+                "(insert the logo again as a PNG)"]
     if content_type not in XML_CONTENT_TYPES:
         return [f"part {name} has content type {content_type}, which a reference document does not need (macros, "
                 "embedded objects and other extras are refused); remove it, or copy the styles into a new document"]

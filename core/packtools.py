@@ -102,8 +102,8 @@ def check_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
     from .contracts import RenderedDocument, Section
     from .loader import load_plan_file
     from .packs import image_problem, resolve_pack
-    from .safe_paths import MAX_LOGO_BYTES, UnsafePackPath, read_inside
     from .pipeline import _all_libraries, _with_alerts, render_template
+    from .safe_paths import MAX_LOGO_BYTES, UnsafePackPath, read_inside
     from .schema import compose_schema
     from .templating import PackTemplateError, make_environment
 
@@ -134,9 +134,10 @@ def check_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
     for image in sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES):
         try:
             data = read_inside(root, image.relative_to(root), MAX_LOGO_BYTES)
-            problem = image_problem(data) if data is not None else None
         except UnsafePackPath as exc:
-            problem = str(exc).split(" ", 1)[1]  # the reason, without the repeated name
+            problems.append(f"template pack '{name}': {exc}")
+            continue
+        problem = image_problem(data) if data is not None else None
         if problem:
             problems.append(f"{image}: {problem}")
     if pack is None:

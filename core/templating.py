@@ -1,7 +1,7 @@
 """The Jinja environment template packs render in.
 
 Templates are untrusted (a pack may come from anyone), so they run in Jinja2's immutable sandbox
-with ``StrictUndefined``, capped ``*`` and ``**`` (docs/security.md), and a loader that
+with ``StrictUndefined``, capped ``*`` and ``**`` (reference/security.md §3.3), and a loader that
 reads only regular UTF-8 files inside the pack's ``templates/`` folders: no symbolic links, no
 ``..``, no absolute paths, a size cap. Every ``{{ expression }}`` is escaped for Markdown on the
 way out (``finalize``), so plan text is always literal text.

@@ -15,7 +15,9 @@ import jsonschema
 
 from .contracts import InterventionLibrary
 from .errors import PackError, PlanError, Problem
-from .loader import load_plan_file
+from .loader import load_plan_bytes
+from .patterns import pattern_problems
+from .safe_paths import MAX_LIBRARY_BYTES, MAX_LOGO_BYTES, MAX_MANIFEST_BYTES, MAX_REFERENCE_BYTES, UnsafePackPath, locate, read_located
 
 DEFAULT_PACK = "default"
 MAX_EXTENDS_DEPTH = 8
@@ -82,7 +84,7 @@ class TemplatePack:
         for pack in self.chain():
             relative = pack.manifest.get("practice", {}).get("logo")
             if relative:
-                data = pack.file_inside(relative).read_bytes()
+                data = pack.read_inside(relative, MAX_LOGO_BYTES)
                 problem = image_problem(data)
                 if problem:
                     raise PackError(f"template pack '{pack.name}': logo '{relative}' {problem}")
@@ -96,33 +98,43 @@ class TemplatePack:
         found = []
         for pack in reversed(self.chain()):
             for relative in pack.manifest.get("libraries", []):
-                found.append(load_library(pack.file_inside(relative)))
+                found.append(load_library(pack.file_inside(relative, MAX_LIBRARY_BYTES)))
         return found
 
-    def file_inside(self, relative: str) -> Path:
-        """``relative`` within the pack folder: a regular file, no links, no way out of the pack."""
-        candidate = self.root / relative
-        parts = Path(relative).parts
-        if Path(relative).is_absolute() or ".." in parts:
-            raise PackError(f"template pack '{self.name}': '{relative}' is outside the pack")
-        here = candidate
-        while here != self.root and here != here.parent:
-            if here.is_symlink():
-                raise PackError(f"template pack '{self.name}': '{relative}' is a symbolic link, which packs may not use")
-            here = here.parent
-        if not candidate.is_file():
+    def file_inside(self, relative: str, cap: int) -> Path:
+        """``relative`` within the pack folder: a regular file of at most ``cap`` bytes, no link
+        on the way, no way out of the pack; :class:`PackError` otherwise (also when absent)."""
+        try:
+            path = locate(self.root, relative, cap)
+        except UnsafePackPath as exc:
+            raise PackError(f"template pack '{self.name}': {exc}") from None
+        if path is None:
             raise PackError(f"template pack '{self.name}': '{relative}' does not exist")
-        return candidate
+        return path
+
+    def read_inside(self, relative: str, cap: int) -> bytes:
+        """The bytes of ``relative`` within the pack, checked as :meth:`file_inside` does and
+        read without following a link or blocking on a pipe."""
+        path = self.file_inside(relative, cap)
+        try:
+            return read_located(path, cap, relative)
+        except UnsafePackPath as exc:
+            raise PackError(f"template pack '{self.name}': {exc}") from None
 
     def template_roots(self) -> list[tuple[str, Path]]:
         """(pack name, folder) for each pack in the chain, most specific first."""
         return [(p.name, p.root) for p in self.chain()]
 
-    def find_file(self, name: str) -> Path | None:
-        """The first pack in the chain that has file ``name`` (e.g. ``reference.docx``)."""
+    def find_file(self, name: str, cap: int = MAX_REFERENCE_BYTES) -> Path | None:
+        """The first pack in the chain that has file ``name`` (e.g. ``reference.docx``). A pack
+        whose ``name`` is present but unusable (a link, a folder, a FIFO, over ``cap`` bytes)
+        is a :class:`PackError`: it is never silently replaced by the parent pack's."""
         for pack in self.chain():
-            candidate = pack.root / name
-            if candidate.is_file():
+            try:
+                candidate = locate(pack.root, name, cap)
+            except UnsafePackPath as exc:
+                raise PackError(f"template pack '{pack.name}': {exc}") from None
+            if candidate is not None:
                 return candidate
         return None
 
@@ -147,9 +159,14 @@ def _load(spec: str, registered: Mapping[str, Any], seen: tuple[str, ...]) -> Te
         available = ", ".join(sorted(registered)) or "none"
         raise PackError(f"no template pack named '{spec}' (available: {available}; or give a pack folder)")
     manifest_path = root / "pack.yaml"
-    if not manifest_path.is_file():
+    try:
+        located = locate(root, "pack.yaml", MAX_MANIFEST_BYTES)
+        raw = None if located is None else read_located(located, MAX_MANIFEST_BYTES, "pack.yaml")
+    except UnsafePackPath as exc:
+        raise PackError(f"template pack '{spec}': {exc}") from None
+    if raw is None:
         raise PackError(f"template pack '{spec}' has no pack.yaml ({manifest_path})")
-    manifest = _read_manifest(manifest_path)
+    manifest = _read_manifest(manifest_path, raw)
     name = manifest["name"]
     if name in seen:
         raise PackError(f"template pack '{name}' extends itself (through {' -> '.join(seen)})")
@@ -163,15 +180,56 @@ def _load(spec: str, registered: Mapping[str, Any], seen: tuple[str, ...]) -> Te
     return TemplatePack(name, root, origin, manifest, parent)
 
 
-MAX_IMAGE_BYTES = 1_000_000
+MAX_IMAGE_BYTES = MAX_LOGO_BYTES
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def image_problem(data: bytes) -> str | None:
-    """Why ``data`` cannot be a letterhead image (``None`` when it is a PNG or JPEG of sane size)."""
-    if not (data.startswith(b"\x89PNG\r\n\x1a\n") or data.startswith(b"\xff\xd8\xff")):
+    """Why ``data`` cannot be a letterhead image (``None`` when it is a whole PNG or JPEG of sane
+    size). A truncated or corrupt image is caught here, not deep in the Word writer."""
+    if not (data.startswith(PNG_SIGNATURE) or data.startswith(b"\xff\xd8\xff")):
         return "is not a PNG or JPEG image"
     if len(data) > MAX_IMAGE_BYTES:
         return f"is {len(data):,} bytes; at most {MAX_IMAGE_BYTES:,} are allowed"
+    damage = _png_damage(data) if data.startswith(PNG_SIGNATURE) else _jpeg_damage(data)
+    return f"is a damaged image ({damage}); export it again from an image editor" if damage else None
+
+
+def _png_damage(data: bytes) -> str | None:
+    """Walk the PNG's chunks (PNG specification, section 5.3): each must fit in the file and
+    match its CRC; the first is IHDR and the last IEND."""
+    import struct
+    import zlib
+
+    offset, first, last = len(PNG_SIGNATURE), None, None
+    while offset < len(data):
+        if offset + 12 > len(data):
+            return "it is cut short"
+        length, kind = struct.unpack(">I4s", data[offset : offset + 8])
+        end = offset + 12 + length
+        if end > len(data):
+            return "it is cut short"
+        (crc,) = struct.unpack(">I", data[end - 4 : end])
+        if zlib.crc32(data[offset + 4 : end - 4]) != crc:
+            return f"chunk {kind.decode('latin-1')!r} fails its checksum"
+        first, last, offset = first or kind, kind, end
+        if kind == b"IEND":
+            break
+    if first != b"IHDR" or last != b"IEND":
+        return "it is cut short" if first == b"IHDR" else "it has no header"
+    return None
+
+
+def _jpeg_damage(data: bytes) -> str | None:
+    """A JPEG must carry a frame header python-docx can size, and end with its end marker."""
+    from docx.image.image import Image
+
+    if b"\xff\xd9" not in data[-1024:]:
+        return "it is cut short"
+    try:
+        Image.from_blob(data)
+    except Exception:  # noqa: BLE001 - python-docx raises several types for unreadable headers
+        return "its header cannot be read"
     return None
 
 
@@ -179,15 +237,19 @@ def _looks_like_path(spec: str) -> bool:
     return "/" in spec or "\\" in spec or spec.startswith(".") or Path(spec).is_dir()
 
 
-def _read_manifest(path: Path) -> dict[str, Any]:
+def _read_manifest(path: Path, raw: bytes) -> dict[str, Any]:
     try:
-        loaded = load_plan_file(path)
+        loaded = load_plan_bytes(raw, str(path))
     except PlanError as exc:
         raise PackError(problems=exc.problems) from None
     problems = [
         loaded.problem(tuple(error.absolute_path), _manifest_message(error))
         for error in _manifest_validator().iter_errors(loaded.data)
     ]
+    if isinstance(loaded.data, Mapping) and "requires" in loaded.data:
+        # Checked now, not when the first plan is validated: a broken or unsafe pattern is the
+        # pack's fault (exit 3), and a plan must never reach a pattern that can hang.
+        problems.extend(loaded.problem(where, message) for where, message in pattern_problems(loaded.data["requires"], ("requires",)))
     if problems:
         raise PackError(f"template pack manifest {path} is not valid:", problems)
     return loaded.data

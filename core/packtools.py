@@ -99,11 +99,13 @@ def check_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
     import jinja2
 
     from .context import build_context
+    from .contracts import RenderedDocument, Section
     from .loader import load_plan_file
     from .packs import image_problem, resolve_pack
     from .pipeline import _all_libraries, _with_alerts, render_template
+    from .safe_paths import MAX_LOGO_BYTES, UnsafePackPath, read_inside
     from .schema import compose_schema
-    from .templating import make_environment
+    from .templating import PackTemplateError, make_environment
 
     problems: list[str] = []
     try:
@@ -130,7 +132,12 @@ def check_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
             broken.add(template)
             problems.append(f"pack '{name}' template {template}: {exc}")
     for image in sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES):
-        problem = image_problem(image.read_bytes()) if image.is_file() and not image.is_symlink() else "is not a regular file"
+        try:
+            data = read_inside(root, image.relative_to(root), MAX_LOGO_BYTES)
+        except UnsafePackPath as exc:
+            problems.append(f"template pack '{name}': {exc}")
+            continue
+        problem = image_problem(data) if data is not None else None
         if problem:
             problems.append(f"{image}: {problem}")
     if pack is None:
@@ -147,26 +154,35 @@ def check_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
     schema = compose_schema(host.instruments.values(), libraries.values(), pack.requires)
     plan = load_plan_file(sample_plan)
     context = build_context(plan.data, schema, pack.labels, host.instruments, libraries, pack.practice)
+    sections: list[Section] = []
     for section in _with_alerts(pack.sections):
         template_name = f"{section}.md.j2"
         if template_name in broken:
             continue
         try:
-            render_template(pack, env.get_template(template_name), context)
+            text = render_template(pack, env.get_template(template_name), context)
+            if text.strip():
+                sections.append(Section(section, text))
         except jinja2.TemplateNotFound:
             problems.append(f"template pack '{name}' lists section '{section}' but has no templates/{template_name}")
         except jinja2.TemplateSyntaxError as exc:  # a parent's template this pack relies on
             problems.append(str(Problem(f"pack '{name}' template {exc.name or template_name}", exc.lineno, "", exc.message or "syntax error")))
+        except PackTemplateError as exc:  # a link, a FIFO, an oversized file
+            problems.append(f"template pack '{name}': {exc}")
         except TxplanError as exc:
             problems.extend(exc.lines())
     for output_format in host.output_formats.values():
-        if output_format.prepare is None:
-            continue
         try:
-            output_format.prepare(pack)
+            if output_format.prepare is not None:
+                output_format.prepare(pack)
+            # The sample plan goes through every format whole, so what fails only in a writer
+            # (a control character a template produces, a logo Word cannot place) is found here.
+            output_format.render(RenderedDocument(str(context["title"]), tuple(sections), context, pack))
         except TxplanError as exc:
             problems.extend(exc.lines())
-    return problems
+        except Exception as exc:  # noqa: BLE001 - a format plugin's own failure, named
+            problems.append(f"output format '{output_format.name}' failed on the sample plan: {type(exc).__name__}")
+    return list(dict.fromkeys(problems))  # a fault seen by two steps is reported once
 
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".svg", ".tif", ".tiff", ".webp")

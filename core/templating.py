@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Sequence
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from jinja2 import BaseLoader, FileSystemBytecodeCache, StrictUndefined, TemplateNotFound
@@ -20,8 +20,8 @@ from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from .markdown_text import MarkdownText, escape_markdown, one_line
+from .safe_paths import MAX_TEMPLATE_BYTES, UnsafePackPath, locate, read_located
 
-MAX_TEMPLATE_BYTES = 256 * 1024
 MAX_REPEAT = 100_000
 MAX_EXPONENT = 64
 
@@ -38,38 +38,28 @@ class PackLoader(BaseLoader):
         self.roots = list(roots)
 
     def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
-        """Find and read a template; refuse links and anything outside the pack."""
+        """Find and read a template; refuse links, anything outside the pack and anything that is
+        not a regular file of at most :data:`MAX_TEMPLATE_BYTES` (checked before reading)."""
         pack_name, _, name = template.rpartition(":")
         pieces = split_template_path(name)  # raises TemplateNotFound for '..'
         for root_name, root in self.roots:
             if pack_name and root_name != pack_name:
                 continue
-            templates = root / "templates"
-            candidate = templates.joinpath(*pieces)
-            if not candidate.exists() and not candidate.is_symlink():
-                continue
-            self._check_inside(templates, candidate, template)
-            size = candidate.stat().st_size
-            if size > MAX_TEMPLATE_BYTES:
-                raise PackTemplateError(f"template '{template}' is {size:,} bytes; at most {MAX_TEMPLATE_BYTES:,} are allowed")
+            relative = PurePath("templates", *pieces)
             try:
-                source = candidate.read_bytes().decode("utf-8")
+                candidate = locate(root, relative, MAX_TEMPLATE_BYTES)
+                if candidate is None:
+                    continue
+                raw = read_located(candidate, MAX_TEMPLATE_BYTES, relative.as_posix())
+            except UnsafePackPath as exc:
+                raise PackTemplateError(f"template '{template}': {exc}") from None
+            try:
+                source = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
                 raise PackTemplateError(f"template '{template}' is not UTF-8 text (byte offset {exc.start})") from None
-            mtime = candidate.stat().st_mtime
-            return source, str(candidate), lambda: candidate.stat().st_mtime == mtime
+            mtime = candidate.lstat().st_mtime
+            return source, str(candidate), lambda: candidate.lstat().st_mtime == mtime
         raise TemplateNotFound(template)
-
-    @staticmethod
-    def _check_inside(templates: Path, candidate: Path, template: str) -> None:
-        here = candidate
-        while here != templates and here != here.parent:
-            if here.is_symlink():
-                raise PackTemplateError(f"template '{template}': symbolic links are not allowed in a pack")
-            here = here.parent
-        real_root = os.path.realpath(templates)
-        if os.path.commonpath([real_root, os.path.realpath(candidate)]) != real_root or not candidate.is_file():
-            raise PackTemplateError(f"template '{template}': only regular files inside the pack's templates/ folder can be used")
 
     def list_templates(self) -> list[str]:
         """Names of every template reachable through this loader."""

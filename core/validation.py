@@ -24,6 +24,7 @@ from .contracts import Instrument, InterventionLibrary
 from .errors import Problem
 from .fieldpath import PathTuple
 from .loader import Plan
+from .patterns import LinearPatternValidator
 
 _TYPE_WORDS = {
     "string": "text",
@@ -62,7 +63,7 @@ class PlanValidator:
         registry: referencing.Registry = referencing.Registry().with_resource(schema.get("$id", ""), resource)
         checker = jsonschema.FormatChecker(formats=_FORMATS)
         _assert_formats_checked(schema, checker)
-        self._validator = jsonschema.Draft202012Validator(schema, format_checker=checker, registry=registry)
+        self._validator = LinearPatternValidator(schema, format_checker=checker, registry=registry)
 
     def problems(self, plan: Plan) -> list[Problem]:
         """Every problem in ``plan``, schema and cross-field, errors and warnings, in line order."""

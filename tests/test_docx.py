@@ -375,3 +375,72 @@ def test_any_goal_text_survives_into_word(statement: str, example_text: str, tmp
     document = open_docx(txplan.render_plan(plan, "docx"))
     expected = f"In the client's words: “{' '.join(statement.split())}”"
     assert expected in [p.text for p in document.paragraphs]
+
+
+# -- faults the Word writer used to meet without naming the pack ------------------------------
+
+
+def control_character_pack(tmp_path: Path) -> Path:
+    """A pack whose one template writes U+0001 (a literal) and U+0002 (a Jinja escape) on line 4."""
+    pack = tmp_path / "ctl"
+    (pack / "templates").mkdir(parents=True)
+    (pack / "pack.yaml").write_text("name: ctl\nversion: '1'\nsections: [body]\n", encoding="utf-8")
+    (pack / "templates" / "body.md.j2").write_text("## Body\n\nfine\nbad \x01 and {{ '\\x02' }}\n", encoding="utf-8")
+    return pack
+
+
+def test_control_character_from_a_template_names_pack_and_template(tmp_path: Path, example_path: Path, run: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`render` stops with exit 3 naming the pack, the template and the output line, writing
+    nothing; `pack check` finds the same fault."""
+    pack = control_character_pack(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = run("render", example_path, "--pack", pack, "-f", "md,docx", "-o", "out/")
+    expected = "pack 'ctl' template body.md.j2: produces the control character U+0001 (line 4 of its output)"
+    assert result.code == 3 and expected in result.err, result.err
+    assert "XMLSyntaxError" not in result.err and not (tmp_path / "out").exists()
+    checked = run("pack", "check", pack)
+    assert checked.code == 3 and expected in checked.err
+
+
+def test_truncated_logo_is_named_by_render_and_pack_check(tmp_path: Path, example_path: Path, run: Callable[..., Any]) -> None:
+    """A PNG cut in half is a pack error naming the logo, from `render` and from `pack check`."""
+    logo = Path(str(resources.files("txplan.template_packs.harbour_group").joinpath("logo.png"))).read_bytes()
+    pack = tmp_path / "p"
+    (pack / "templates").mkdir(parents=True)
+    (pack / "pack.yaml").write_text("name: p\nversion: '1'\npractice:\n  logo: logo.png\n", encoding="utf-8")
+    (pack / "logo.png").write_bytes(logo[: len(logo) // 2])
+    expected = "template pack 'p': logo 'logo.png' is a damaged image (it is cut short)"
+    result = run("render", example_path, "--pack", pack, "-f", "docx", "-o", tmp_path / "out.docx")
+    assert result.code == 3 and expected in result.err, result.err
+    assert not (tmp_path / "out.docx").exists()
+    checked = run("pack", "check", pack)
+    assert checked.code == 3 and expected in checked.err
+
+
+def test_a_fault_while_saving_leaves_no_stray_traceback(tmp_path: Path) -> None:
+    """When the package cannot be written, the error propagates and the zip file is closed: no
+    'Exception ignored in ... ZipFile.__del__' on stderr (run in a child process to see stderr
+    as a user would)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import gc, io, docx\n"
+        "from txplan.plugins.formats.wordml.package import save_reproducibly\n"
+        "class Full(io.BytesIO):  # a device that fills up and stays full\n"
+        "    full = False\n"
+        "    def write(self, data):\n"
+        "        if self.full or self.tell() + len(data) > 2000:\n"
+        "            self.full = True\n"
+        "            raise OSError(28, 'No space left on device')\n"
+        "        return super().write(data)\n"
+        f"document = docx.Document({str(DEFAULT_REFERENCE)!r})\n"
+        "try:\n"
+        "    save_reproducibly(document, Full())\n"
+        "except OSError as exc:\n"
+        "    print('raised', exc.errno)\n"
+        "gc.collect()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.stdout.strip() == "raised 28", result.stderr
+    assert "Exception ignored" not in result.stderr and "Traceback" not in result.stderr, result.stderr

@@ -49,7 +49,7 @@ def render_docx(document: RenderedDocument) -> bytes:
     from docx.oxml import parse_xml
 
     from .wordml.package import save_reproducibly, set_core_properties
-    from .wordml.writer import BodyWriter, UnknownBlock
+    from .wordml.writer import BodyWriter, UnknownBlock, refuse_unstorable
 
     reference = prepare_docx(document.pack)
     word = reference.fresh_document()
@@ -67,6 +67,7 @@ def render_docx(document: RenderedDocument) -> bytes:
         return links[url]
 
     writer = BodyWriter(reference.style_ids, link_id, numbering.new_list)
+    refuse_unstorable(document, SKIPPED_SECTIONS)
     markdown = document.markdown_without(SKIPPED_SECTIONS)
     try:
         xml = writer.body_xml(markdown)
@@ -79,7 +80,7 @@ def render_docx(document: RenderedDocument) -> bytes:
         body.append(section_properties)
 
     plan = document.context["plan"]
-    _add_logo(word, document.pack.logo)
+    _add_logo(word, document.pack)
     _fill_placeholders(word, _placeholder_values(plan, document.context["letterhead"], document.context["labels"]))
     set_core_properties(word, document.title, (plan.get("plan") or {}).get("start_date"))
     return save_reproducibly(word)
@@ -170,17 +171,24 @@ def _placeholder_values(plan: dict[str, Any], practice: dict[str, Any], labels: 
 LOGO_HEIGHT_INCHES = 0.55
 
 
-def _add_logo(word: Any, logo: bytes | None) -> None:
+def _add_logo(word: Any, pack: Any) -> None:
     """Put the pack's logo where the header's ``{practice.logo}`` placeholder is. Without a logo
-    the placeholder is left to :func:`_fill_placeholders`, which drops its empty paragraph."""
+    the placeholder is left to :func:`_fill_placeholders`, which drops its empty paragraph. An
+    image python-docx cannot place is a :class:`PackError` naming the logo file."""
     from docx.shared import Inches
 
+    logo = pack.logo
     for section in word.sections:
         for paragraph in section.header.paragraphs:
             for run in paragraph.runs:
                 if logo and "{practice.logo}" in run.text:
                     run.text = run.text.replace("{practice.logo}", "")
-                    run.add_picture(io.BytesIO(logo), height=Inches(LOGO_HEIGHT_INCHES))
+                    try:
+                        run.add_picture(io.BytesIO(logo), height=Inches(LOGO_HEIGHT_INCHES))
+                    except Exception as exc:  # noqa: BLE001 - python-docx raises many types for a bad image
+                        owner = next((p for p in pack.chain() if p.manifest.get("practice", {}).get("logo")), pack)
+                        name = owner.manifest.get("practice", {}).get("logo", "logo")
+                        raise PackError(f"template pack '{owner.name}': logo '{name}' cannot be placed in a Word document ({type(exc).__name__}); export it again as PNG or JPEG") from None
 
 
 def _fill_placeholders(word: Any, values: dict[tuple[str, str], str]) -> None:

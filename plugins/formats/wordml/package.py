@@ -7,10 +7,11 @@ properties are set from the plan (never the clock) and carry no client-identifyi
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import zipfile
-from typing import Any
+from typing import Any, BinaryIO
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -38,22 +39,29 @@ def set_core_properties(document: Any, title: str, plan_date: str | None) -> Non
             element.remove(child)
 
 
-def save_reproducibly(document: Any) -> bytes:
+def save_reproducibly(document: Any, target: io.BytesIO | None = None) -> bytes:
     """Serialise a python-docx document with fixed timestamps and attributes, in one pass.
 
     python-docx's own ``save`` stamps members with the clock; this writes the same parts, in the
-    same order, through python-docx's package writer with a zip writer of our own.
+    same order, through python-docx's package writer with a zip writer of our own. ``target``
+    (a fresh memory buffer by default) receives the package. The zip file is closed on every
+    path: when writing fails, the failure propagates and nothing is left for the garbage
+    collector to close (which would print a stray "Exception ignored" traceback).
     """
     from docx.opc.pkgwriter import PackageWriter
 
     package = document.part.package
     for part in package.parts:
         part.before_marshal()
-    out = io.BytesIO()
+    out = target if target is not None else io.BytesIO()
     writer = _FixedTimeZipWriter(out)
-    PackageWriter._write_content_types_stream(writer, package.parts)
-    PackageWriter._write_pkg_rels(writer, package.rels)
-    PackageWriter._write_parts(writer, package.parts)
+    try:
+        PackageWriter._write_content_types_stream(writer, package.parts)
+        PackageWriter._write_pkg_rels(writer, package.rels)
+        PackageWriter._write_parts(writer, package.parts)
+    except BaseException:
+        writer.abandon()
+        raise
     writer.close()
     return out.getvalue()
 
@@ -61,7 +69,7 @@ def save_reproducibly(document: Any) -> bytes:
 class _FixedTimeZipWriter:
     """The physical-package writer interface python-docx's PackageWriter uses (write, close)."""
 
-    def __init__(self, target: io.BytesIO) -> None:
+    def __init__(self, target: BinaryIO) -> None:
         self.zip = zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED)
 
     def write(self, pack_uri: Any, blob: bytes) -> None:
@@ -72,3 +80,10 @@ class _FixedTimeZipWriter:
 
     def close(self) -> None:
         self.zip.close()
+
+    def abandon(self) -> None:
+        """Close after a failure, ignoring a second failure while finishing the archive (the
+        package is discarded; the first error is the one reported). ``ZipFile.close`` lets go
+        of its file even when it raises, so nothing is closed again at garbage collection."""
+        with contextlib.suppress(Exception):
+            self.zip.close()

@@ -1,8 +1,8 @@
 """Turn the rendered plan's Markdown into WordprocessingML body XML, with named styles only.
 
 The writer walks the markdown-it-py token stream of the same Markdown the Markdown format
-writes (DESIGN.md "Data flow") and builds the body as one XML string that lxml parses once:
-far faster than python-docx's ``add_paragraph``, which scans the whole body on every call.
+writes (so both formats say the same) and builds the body as one XML string that lxml parses
+once: far faster than python-docx's ``add_paragraph``, which scans the whole body on every call.
 
 Markdown -> Word:
 
@@ -22,11 +22,15 @@ table                       Plan Table; Table Heading row repeated on every page
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
+
+from txplan.errors import PackError
+from txplan.packs import problem_in_template
 
 #: Containers (``::: name``) a template may use, and the paragraph style each maps to.
 CONTAINERS = {"note": "Note", "alert": "Alert", "signature-block": "Signature Text", "page-break": None}
@@ -36,10 +40,31 @@ TWIPS_PER_CHAR = 105  # a 9-point character, generously
 CELL_PADDING_TWIPS = 240
 SIGNING_ROW_HEIGHT = '<w:trHeight w:val="680" w:hRule="atLeast"/>'
 LINK_SCHEMES = ("http://", "https://", "mailto:")
+#: Characters XML 1.0 (so a Word document) cannot hold. Plans holding them are refused when
+#: loaded, so in rendered text they come from a template.
+UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class UnknownBlock(Exception):
     """A template used a ``::: name`` container txplan does not know."""
+
+
+def refuse_unstorable(document: Any, skipped: frozenset[str] = frozenset()) -> None:
+    """A character Word cannot hold in a section's text is the section template's doing: a
+    :class:`PackError` naming the pack, the template and the line of its output."""
+    problems = []
+    for section in document.sections:
+        if section.name in skipped:
+            continue
+        found = UNSTORABLE.search(section.markdown)
+        if found:
+            line = section.markdown.count("\n", 0, found.start()) + 1
+            problems.append(problem_in_template(
+                document.pack, f"{section.name}.md.j2", None,
+                f"produces the control character U+{ord(found.group()):04X} (line {line} of its output), which a Word document cannot hold; remove it from the template",
+            ))
+    if problems:
+        raise PackError(problems=problems)
 
 
 @lru_cache(maxsize=1)

@@ -101,7 +101,7 @@ def check_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
     from .context import build_context
     from .loader import load_plan_file
     from .packs import image_problem, resolve_pack
-    from .pipeline import _all_libraries, _with_alerts, render_template
+    from .pipeline import _all_libraries, _with_alerts, render_seconds_setting, render_template
     from .schema import compose_schema
     from .templating import make_environment
 
@@ -147,12 +147,13 @@ def check_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
     schema = compose_schema(host.instruments.values(), libraries.values(), pack.requires)
     plan = load_plan_file(sample_plan)
     context = build_context(plan.data, schema, pack.labels, host.instruments, libraries, pack.practice)
+    seconds = render_seconds_setting()  # the same limit as rendering: an endless loop must not hang the check
     for section in _with_alerts(pack.sections):
         template_name = f"{section}.md.j2"
         if template_name in broken:
             continue
         try:
-            render_template(pack, env.get_template(template_name), context)
+            render_template(pack, env.get_template(template_name), context, seconds=seconds)
         except jinja2.TemplateNotFound:
             problems.append(f"template pack '{name}' lists section '{section}' but has no templates/{template_name}")
         except jinja2.TemplateSyntaxError as exc:  # a parent's template this pack relies on

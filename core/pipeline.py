@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 import traceback
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,7 +25,7 @@ from .loader import Plan, load_plan_file, plan_from_data
 from .packs import TemplatePack, problem_in_template, resolve_pack
 from .plugin_host import PluginHost
 from .schema import compose_schema
-from .template_limits import section_limits
+from .template_limits import RenderTimeout, section_limits
 from .templating import PackTemplateError, make_environment
 from .validation import PlanValidator
 
@@ -178,12 +179,13 @@ def render_template(pack: TemplatePack, template: jinja2.Template, context: dict
     size = so_far
     name = template.name or "?"
     try:
-        with section_limits(seconds) as check_time:
+        with section_limits(seconds) as deadline:
             for chunk in template.generate(context):
                 size += len(chunk)
                 if size > MAX_RENDERED_CHARS:
                     raise PackError(problems=[problem_in_template(pack, name, None, f"renders more than {MAX_RENDERED_CHARS:,} characters")])
-                check_time()
+                if time.monotonic() > deadline:  # inline: this runs for every chunk of every document
+                    raise RenderTimeout(seconds)
                 parts.append(chunk)
     except PackError:
         raise

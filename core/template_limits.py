@@ -17,7 +17,7 @@ import contextlib
 import math
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -25,11 +25,15 @@ from typing import Any
 from jinja2.sandbox import SecurityError
 from jinja2.utils import Namespace
 
-#: Characters (or items, for lists) one operation of a template may produce.
+#: How much one operation of a template may make, in characters; a list, tuple, set or dict counts
+#: :data:`ITEM_WEIGHT` per item (what a reference to each item takes in memory, in bytes).
 MAX_RESULT = 1_000_000
-#: Characters and items all operations of one section may produce together, temporaries included:
-#: this bounds the memory a template can hold at once, since everything it keeps it made.
-MAX_PRODUCED = 20_000_000
+ITEM_WEIGHT = 8
+#: How much all operations of one section may make together, temporaries included, in the same
+#: units: as much as the whole document may be. This bounds the memory a template can hold (all it
+#: keeps it made) to tens of megabytes, and is hundreds of times what txplan's packs use
+#: (under 5,000 per section for the example plan).
+MAX_PRODUCED = 5_000_000
 #: Bits in an integer a template computes (about 4,900 decimal digits; Python cannot print an
 #: integer of more than 4,300 digits anyway).
 MAX_INT_BITS = 16_384
@@ -61,20 +65,14 @@ _ACTIVE: ContextVar[_Limits | None] = ContextVar("txplan_template_limits", defau
 
 
 @contextlib.contextmanager
-def section_limits(seconds: float) -> Iterator[Callable[[], None]]:
+def section_limits(seconds: float) -> Iterator[float]:
     """Apply the limits to the templates rendered in the block, in this thread (and context)
-    only: at most ``seconds`` (0: no time limit) and :data:`MAX_PRODUCED` in all. Yields a
-    quick check of the time limit, for the caller's own loop."""
+    only: at most ``seconds`` (0: no time limit) and :data:`MAX_PRODUCED` in all. Yields the
+    deadline (a :func:`time.monotonic` value), for the caller's own loop to check."""
     deadline = time.monotonic() + seconds if seconds > 0 else math.inf
-    limits = _Limits(seconds, deadline, MAX_PRODUCED)
-    token = _ACTIVE.set(limits)
-
-    def check() -> None:
-        if time.monotonic() > deadline:
-            raise RenderTimeout(seconds)
-
+    token = _ACTIVE.set(_Limits(seconds, deadline, MAX_PRODUCED))
     try:
-        yield check
+        yield deadline
     finally:
         _ACTIVE.reset(token)
 
@@ -98,17 +96,19 @@ def produce(size: int, what: str) -> None:
         raise RenderTimeout(limits.seconds)
     limits.remaining -= size
     if limits.remaining < 0:
-        raise TemplateSizeError(f"the template produces more than {MAX_PRODUCED:,} characters or items in all (a loop that builds text without end?)")
+        raise TemplateSizeError(f"the template makes more than {MAX_PRODUCED:,} characters (or {MAX_PRODUCED // ITEM_WEIGHT:,} list items) in all (a loop that builds text without end?)")
 
 
 def produced(result: Any, what: str) -> Any:
     """Account for a result already made (its size could not be known in advance); return it."""
-    if isinstance(result, (str, bytes, list, tuple, dict)):
+    if isinstance(result, (str, bytes)):
         produce(len(result), what)
+    elif isinstance(result, (list, tuple, dict, set, frozenset)):
+        produce(ITEM_WEIGHT * len(result), what)
     return result
 
 
-_TOO_MUCH = f"more than {MAX_RESULT:,} characters or items, the most one template operation may make"
+_TOO_MUCH = f"more than {MAX_RESULT:,} characters (or {MAX_RESULT // ITEM_WEIGHT:,} list items), the most one template operation may make"
 
 
 class Ticking:

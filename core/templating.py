@@ -27,6 +27,7 @@ from jinja2.visitor import NodeTransformer
 
 from .markdown_text import MarkdownText, escape_markdown, one_line
 from .template_limits import (
+    ITEM_WEIGHT,
     MAX_EXPONENT,
     MAX_INT_BITS,
     MAX_RESULT,
@@ -122,7 +123,7 @@ class PackEnvironment(ImmutableSandboxedEnvironment):
             _check_repeat(left, right)
         elif operator == "+":
             if isinstance(left, _SIZED) and isinstance(right, _SIZED):
-                produce(len(left) + len(right), "'+'")
+                produce(_weight(left) * (len(left) + len(right)), "'+'")
         elif operator == "%":
             if isinstance(left, (str, bytes)):
                 produce(printf_size(left, right), "'%' formatting")
@@ -188,6 +189,11 @@ class PackEnvironment(ImmutableSandboxedEnvironment):
 _SIZED = (str, bytes, list, tuple)
 
 
+def _weight(value: Any) -> int:
+    """What one item of ``value`` counts for: a character, or a reference in a list."""
+    return 1 if isinstance(value, (str, bytes)) else ITEM_WEIGHT
+
+
 class _Guards(NodeTransformer):
     """Rewrites ``a ~ b`` into ``(a, b)|txplan:concat`` and ``for x in items`` into
     ``for x in items|txplan:iter``."""
@@ -223,7 +229,7 @@ def _iter(context: Any, items: Any) -> Any:
 def _check_repeat(left: Any, right: Any) -> None:
     sequence, count = (left, right) if isinstance(left, _SIZED) else (right, left)
     if isinstance(sequence, _SIZED) and isinstance(count, int):
-        produce(count * max(len(sequence), 1), "repetition")
+        produce(_weight(sequence) * count * max(len(sequence), 1), "repetition")
     elif isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > MAX_INT_BITS:
         raise TemplateSizeError(f"a product of more than {MAX_INT_BITS:,} bits")
 
@@ -381,13 +387,13 @@ def _wrapped(text: Any, width: Any = 79, break_long_words: Any = True, wrapstrin
 
 
 def _batched(items: Any, count: Any, fill_with: Any = None) -> int:
-    return len(items) + number_of(count)
+    return ITEM_WEIGHT * (len(items) + number_of(count))
 
 
 def _summed(items: Any, attribute: Any = None, start: Any = 0) -> int:
     if not isinstance(start, _SIZED):
         return 0
-    return len(start) + sum(text_size(item) for item in items)
+    return _weight(start) * (len(start) + sum(text_size(item) for item in items))
 
 
 def _json_size(value: Any, indent: Any = None) -> int:

@@ -30,10 +30,10 @@ from jinja2.utils import Namespace
 MAX_RESULT = 1_000_000
 ITEM_WEIGHT = 8
 #: How much all operations of one section may make together, temporaries included, in the same
-#: units: as much as the whole document may be. This bounds the memory a template can hold (all it
-#: keeps it made) to tens of megabytes, and is hundreds of times what txplan's packs use
-#: (under 5,000 per section for the example plan).
-MAX_PRODUCED = 5_000_000
+#: units: twice what the whole document may be (so that a runaway loop's output is reported as
+#: such). This bounds the memory a template can hold (all it keeps it made) to tens of megabytes,
+#: and is a thousand times what txplan's packs use (under 5,000 per section for the example plan).
+MAX_PRODUCED = 10_000_000
 #: Bits in an integer a template computes (about 4,900 decimal digits; Python cannot print an
 #: integer of more than 4,300 digits anyway).
 MAX_INT_BITS = 16_384

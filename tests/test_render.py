@@ -119,7 +119,7 @@ def test_pack_template_can_extend_the_default_one(tmp_path: Path, example_path: 
         ("{% set x = plan.goals.append(1) %}", "access to attribute 'append' of 'list' object is unsafe"),
         ("{{ plan | attr('__class__') }}", "unsafe"),
         ("{% set n = 10 %}{{ n ** (n ** 7) }}", "broken.md.j2:1: exponent larger than 64"),
-        ("{{ ('x' * 10**8) | length }}", "broken.md.j2:1: repetition would produce more than 1,000,000 characters or items"),
+        ("{{ ('x' * 10**8) | length }}", "broken.md.j2:1: repetition would produce more than 1,000,000 characters (or 125,000 list items)"),
         ("{% for a in range(100) %}{% for b in range(100000) %}{{ 'word ' * 100 }}{% endfor %}{% endfor %}", "renders more than 5,000,000 characters"),
         ("{{ 1 / 0 }}", "pack 'test-pack' template broken.md.j2:1: ZeroDivisionError while rendering"),
         ("{% include 'broken.md.j2' %}", "recursion too deep"),

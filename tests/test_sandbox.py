@@ -116,7 +116,7 @@ def test_huge_results_are_refused_before_they_are_made(name: str, hostile_runs: 
     assert benign_code == 0
     assert code == 3, err
     assert "pack 'hostile' template evil.md.j2:" in err and "Traceback" not in err
-    assert any(word in err for word in ("would produce more than", "larger than", "more than 5,000,000", "more than 16,384 bits")), err
+    assert any(word in err for word in ("would produce more than", "larger than", "more than 10,000,000", "more than 16,384 bits")), err
     assert not Path(hostile_runs["outputs"][name]).exists()
     assert peak_kb - baseline_kb < 100 * 1024
 
@@ -152,10 +152,10 @@ def test_caps_hold_in_pack_check_and_name_the_line(run: Any, tmp_path: Path) -> 
 
 def test_a_section_cannot_make_more_than_its_allowance_in_all(tmp_path: Path, example_path: Path) -> None:
     """Each operation small, but together more than a whole document may be: refused."""
-    pack = _hostile_pack(tmp_path / "p", "{% for i in range(100) %}{% set x = 'a' * 100000 %}{% endfor %}")
+    pack = _hostile_pack(tmp_path / "p", "{% for i in range(200) %}{% set x = 'a' * 100000 %}{% endfor %}")
     engine = txplan.Engine(str(pack))
     with pytest.raises(PackError) as info:
         engine.render(engine.load(example_path), "md")
     assert info.value.lines() == [
-        "pack 'hostile' template evil.md.j2:1: the template makes more than 5,000,000 characters (or 625,000 list items) in all (a loop that builds text without end?)"
+        "pack 'hostile' template evil.md.j2:1: the template makes more than 10,000,000 characters (or 1,250,000 list items) in all (a loop that builds text without end?)"
     ]

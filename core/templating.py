@@ -21,7 +21,7 @@ from typing import Any
 
 from jinja2 import BaseLoader, FileSystemBytecodeCache, StrictUndefined, TemplateNotFound, nodes, pass_context
 from jinja2.loaders import split_template_path
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEscapeFormatter, SandboxedFormatter, SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEscapeFormatter, SandboxedFormatter
 from jinja2.utils import generate_lorem_ipsum
 from jinja2.visitor import NodeTransformer
 

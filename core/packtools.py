@@ -102,7 +102,7 @@ def check_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
     from .contracts import RenderedDocument, Section
     from .loader import load_plan_file
     from .packs import image_problem, resolve_pack
-    from .pipeline import _all_libraries, _with_alerts, render_template
+    from .pipeline import _all_libraries, _with_alerts, render_seconds_setting, render_template
     from .safe_paths import MAX_LOGO_BYTES, UnsafePackPath, read_inside
     from .schema import compose_schema
     from .templating import PackTemplateError, make_environment
@@ -155,12 +155,13 @@ def check_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
     plan = load_plan_file(sample_plan)
     context = build_context(plan.data, schema, pack.labels, host.instruments, libraries, pack.practice)
     sections: list[Section] = []
+    seconds = render_seconds_setting()  # the same limit as rendering: an endless loop must not hang the check
     for section in _with_alerts(pack.sections):
         template_name = f"{section}.md.j2"
         if template_name in broken:
             continue
         try:
-            text = render_template(pack, env.get_template(template_name), context)
+            text = render_template(pack, env.get_template(template_name), context, seconds=seconds)
             if text.strip():
                 sections.append(Section(section, text))
         except jinja2.TemplateNotFound:

@@ -7,13 +7,11 @@ over the same objects.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
+import math
 import os
-import signal
-import threading
+import time
 import traceback
-from collections.abc import Iterator
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,7 @@ from .loader import Plan, load_plan_file, plan_from_data
 from .packs import TemplatePack, problem_in_template, resolve_pack
 from .plugin_host import PluginHost
 from .schema import compose_schema
+from .template_limits import RenderTimeout, section_limits
 from .templating import PackTemplateError, make_environment
 from .validation import PlanValidator
 
@@ -39,29 +38,26 @@ RENDER_SECONDS = 10.0
 RENDER_SECONDS_ENV = "TXPLAN_RENDER_SECONDS"
 
 
-class RenderTimeout(Exception):
-    """A template ran past its time limit."""
-
-
-@contextlib.contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise :class:`RenderTimeout` in the block after ``seconds`` (a timer signal; only where
-    one can be used: POSIX, main thread; elsewhere the output-size cap still applies)."""
-    usable = seconds > 0 and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if not usable:
-        yield
-        return
-
-    def on_alarm(signum: int, frame: Any) -> None:
-        raise RenderTimeout()
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+def render_seconds_setting(seconds: float | None = None) -> float:
+    """The time one section may take to render: ``seconds`` if given (0: no limit, for an
+    integrator's own trusted packs), else ``$TXPLAN_RENDER_SECONDS``, else 10. Anything but a
+    finite number of seconds (greater than 0, for the environment variable) is a
+    :class:`UsageError`: a limit that silently switched itself off would be no limit."""
+    if seconds is not None:
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds) or seconds < 0:
+            raise UsageError(f"render_seconds must be a finite number of seconds, 0 or more (0: no limit), not {seconds!r}")
+        return float(seconds)
+    setting = os.environ.get(RENDER_SECONDS_ENV)
+    if setting is None:
+        return RENDER_SECONDS
     try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        value = float(setting.strip())
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        shown = setting if len(setting) <= 40 else setting[:40] + "..."
+        raise UsageError(f"${RENDER_SECONDS_ENV} must be a number of seconds greater than 0 (such as 10 or 2.5), not {shown!r}")
+    return value
 
 
 class Engine:
@@ -73,11 +69,12 @@ class Engine:
         """Load plugins (unless ``host`` is given), resolve ``pack`` (a name or a folder;
         the default pack when ``None``), compose the effective schema and compile every section
         template. Raises :class:`PackError` if the pack or its templates are broken.
-        ``render_seconds`` limits how long one section may take to render (0: no limit; default
-        10, or ``$TXPLAN_RENDER_SECONDS``). ``as_of`` is the date documents state objectives'
-        status at (default: the day each plan is rendered)."""
+        ``render_seconds`` limits how long one section may take to render, in any thread (0: no
+        limit; default 10, or ``$TXPLAN_RENDER_SECONDS``); :class:`UsageError` if it is not a
+        finite number. ``as_of`` is the date documents state objectives' status at (default: the
+        day each plan is rendered)."""
         self.as_of = as_of
-        self.render_seconds = render_seconds if render_seconds is not None else float(os.environ.get(RENDER_SECONDS_ENV, RENDER_SECONDS))
+        self.render_seconds = render_seconds_setting(render_seconds)
         self.host = host if host is not None else PluginHost()
         self.pack: TemplatePack = resolve_pack(pack, self.host.template_packs)
         self.libraries = _all_libraries(self.host, self.pack)
@@ -181,22 +178,23 @@ class Engine:
 
 def render_template(pack: TemplatePack, template: jinja2.Template, context: dict[str, Any], so_far: int = 0, seconds: float = 0) -> str:
     """Render one section template, turning every failure into a :class:`PackError` that names
-    the pack, the template and the line; ``seconds`` limits the time it may take."""
+    the pack, the template and the line; ``seconds`` limits the time it may take (0: no limit),
+    checked inside the sandbox, so it holds in any thread and touches no signal or timer."""
     parts: list[str] = []
     size = so_far
     name = template.name or "?"
     try:
-        with time_limit(seconds):
+        with section_limits(seconds) as deadline:
             for chunk in template.generate(context):
                 size += len(chunk)
                 if size > MAX_RENDERED_CHARS:
                     raise PackError(problems=[problem_in_template(pack, name, None, f"renders more than {MAX_RENDERED_CHARS:,} characters")])
+                if time.monotonic() > deadline:  # inline: this runs for every chunk of every document
+                    raise RenderTimeout(seconds)
                 parts.append(chunk)
-    except RenderTimeout:
-        raise PackError(problems=[problem_in_template(pack, name, None, f"took longer than {seconds:g} s to render (a loop that does not end?)")]) from None
     except PackError:
         raise
-    except (jinja2.TemplateError, SecurityError, PackTemplateError) as exc:
+    except (jinja2.TemplateError, SecurityError, PackTemplateError) as exc:  # RenderTimeout and size caps included
         message = getattr(exc, "message", None) or str(exc)
         raise PackError(problems=[problem_in_template(pack, name, _template_line(exc, template), message)]) from None
     except RecursionError:

@@ -51,8 +51,11 @@ STALE_AFTER_SECONDS = 3600
 
 
 def sweep_stale_parts(folder: Path) -> None:
-    """Remove temporary files a killed txplan left behind (``.txplan-*.part``, 0600, older than
-    an hour, so that another txplan writing into the same folder right now is left alone)."""
+    """Remove temporary files a killed txplan left behind in ``folder``: each names the process
+    that wrote it (:func:`temp_prefix`), and is removed, whatever its age, once that process is
+    no longer alive on this machine. A temporary file of a live txplan (one writing into the
+    same folder right now), of another machine (a shared folder) or with no process in its name
+    is removed only when older than an hour."""
     import time
 
     try:
@@ -62,8 +65,55 @@ def sweep_stale_parts(folder: Path) -> None:
     cutoff = time.time() - STALE_AFTER_SECONDS
     for leftover in leftovers:
         with contextlib.suppress(OSError):
-            if leftover.is_file() and not leftover.is_symlink() and leftover.stat().st_mtime < cutoff:
+            if not leftover.is_file() or leftover.is_symlink():
+                continue
+            if _writer_is_gone(leftover.name) or leftover.stat().st_mtime < cutoff:
                 leftover.unlink()
+
+
+def temp_prefix(pid: int | None = None) -> str:
+    """``.txplan-<machine>-<pid>-``: how the temporary files of process ``pid`` (default: this
+    one) begin. ``<machine>`` is a short hash of the host name, so that on a folder shared
+    between machines a process id is only ever checked on the machine it belongs to."""
+    return f"{TEMP_PREFIX}{_machine_tag()}-{os.getpid() if pid is None else pid}-"
+
+
+def _machine_tag() -> str:
+    import hashlib
+    import platform
+
+    return hashlib.blake2s(platform.node().encode("utf-8", "replace"), digest_size=4).hexdigest()
+
+
+def _writer_is_gone(name: str) -> bool:
+    """Whether the process that wrote temporary file ``name`` is known to be dead. ``False``
+    when unsure: another machine's file, a name without a process id, or no way to ask
+    (Windows: ``os.kill`` there would end the process, not test it)."""
+    import re
+
+    if os.name != "posix":
+        return False
+    pattern = re.escape(f"{TEMP_PREFIX}{_machine_tag()}-") + r"([1-9][0-9]{0,9})-[A-Za-z0-9_]+" + re.escape(TEMP_SUFFIX)
+    match = re.fullmatch(pattern, name)
+    if match is None:
+        return False
+    pid = int(match[1])
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except (OSError, OverflowError):
+        return False  # it exists but is another user's, or the id is out of range
+    return _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    """A process that has ended but not yet been collected by its parent (Linux ``/proc``)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 1 :].split()[:1] == ["Z"]
 
 
 def _stage(path: Path, content: bytes) -> str:
@@ -71,7 +121,7 @@ def _stage(path: Path, content: bytes) -> str:
     if path.is_dir():
         raise OutputError(f"cannot write {path}: it is a folder")
     try:
-        fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
+        fd, temp = tempfile.mkstemp(prefix=temp_prefix(), suffix=TEMP_SUFFIX, dir=folder)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {_reason(exc, folder)}") from None
     try:

@@ -76,7 +76,7 @@ def silence(stream: TextIO) -> None:
     Python documentation gives for SIGPIPE, in the ``signal`` module's notes)."""
     try:
         fd = stream.fileno()
-    except (OSError, ValueError, io.UnsupportedOperation):
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
         return  # not a real file (a test's capture): nothing is flushed at exit
     with contextlib.suppress(OSError):
         devnull = os.open(os.devnull, os.O_WRONLY)

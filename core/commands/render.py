@@ -118,36 +118,27 @@ def _render_all(engine: Engine, args: argparse.Namespace, targets: list[Any], jo
         for plan_path, outputs in targets:
             yield plan_path, render_one(engine, plan_path, outputs, checker)
         return
-    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     from .. import batch
 
     work = [(str(plan), [(fmt.name, str(path)) for fmt, path in outputs]) for plan, outputs in targets]
     initargs = (getattr(args, "pack", None), args.no_plugins, args.check, args.payer, os.getpid())
-    before = set(multiprocessing.active_children())
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(targets)), initializer=batch.start_worker, initargs=initargs)
-    workers: set[Any] = set()
     try:
         with batch.signals_held():
             results = pool.map(batch.render_in_worker, work, chunksize=4)  # submits all: the workers start here
-        workers = set(multiprocessing.active_children()) - before
         for (plan_path, _), outcome in zip(targets, results):
             yield plan_path, outcome
     except BaseException:
         # Stopped early (Ctrl-C, SIGTERM, a plugin error, or the caller closed this generator):
-        # the queued plans are not wanted, and waiting for them would keep the workers busy
-        # long after txplan said it stopped.
-        pool.shutdown(wait=False, cancel_futures=True)
-        for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            worker.join(timeout=5)
-            if worker.is_alive():
-                worker.kill()
+        # the queued plans are cancelled and each worker ends after the few plans it already
+        # holds (their results are dropped: only this process writes files). The workers are
+        # not killed from here: a pool whose workers are killed under it can hang or print
+        # tracebacks at exit (CPython issues 107219 and 109047).
+        pool.shutdown(wait=True, cancel_futures=True)
         raise
-    finally:
-        pool.shutdown(wait=True)
+    pool.shutdown(wait=True)
 
 
 class Progress:

@@ -64,7 +64,7 @@ def run_checks(engine: Any, plan: Plan, profile: PayerProfile, params: dict[str,
             continue
         try:
             findings = list(check.run(context))
-        except Exception as exc:  # noqa: BLE001 - a check's failure is reported with its name
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - a check's failure (even sys.exit) is reported with its name
             owner = engine.host.plugin_of(check)
             who = f" from plugin {owner.label}" if owner else ""
             raise PluginError(f"check '{rule}'{who} failed: {type(exc).__name__}") from exc

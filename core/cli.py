@@ -4,16 +4,19 @@ and exit codes, here and only here. The commands live in :mod:`txplan.commands`.
 from __future__ import annotations
 
 import argparse
-import os
+import contextlib
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from .commands import catalogue, packs, plans
 from .commands import render as render_command
-from .errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, TxplanError
+from .console import silence
+from .errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, Interrupted, TxplanError
 
 
 DEFAULT_FORMAT = render_command.DEFAULT_FORMAT
@@ -27,7 +30,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        return int(args.command(args))
+        with _sigterm_as_interrupt():
+            return int(args.command(args))
     except TxplanError as exc:
         if exc.message:
             print(f"txplan: error: {exc.message}", file=sys.stderr)
@@ -37,12 +41,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exception(exc.__cause__)
         return exc.exit_code
     except BrokenPipeError:
-        # The reader went away (`txplan schema | head`): not an error of ours.
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silences the flush at exit
+        # The reader went away (`txplan schema | head`): not an error of ours. `render` never
+        # gets here: it keeps rendering when its output is closed (txplan.console).
+        silence(sys.stdout)
         return EXIT_OK
-    except KeyboardInterrupt:
-        print("txplan: interrupted; no output was written for the plan in progress", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        # Ctrl-C, SIGTERM (see _sigterm_as_interrupt) or either while a plugin was loading.
+        if isinstance(exc, Interrupted):
+            message, code = exc.message, exc.exit_code
+        else:
+            message, code = "interrupted; no output was written for the plan in progress", EXIT_INTERRUPTED
+        with contextlib.suppress(OSError):
+            print(f"txplan: {message}", file=sys.stderr)
+        return code
     except Exception as exc:  # noqa: BLE001 - the one place an unexpected error is reported
         if args.debug:
             traceback.print_exc()
@@ -53,6 +64,28 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
         return EXIT_INTERNAL
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """While the command runs, SIGTERM (what `kill`, systemd and container runtimes send) stops
+    txplan the way Ctrl-C does: the plan in progress is abandoned, its temporary files removed,
+    worker processes stopped, and the exit code is 143. The previous handler is put back after.
+    Signal handlers can only be set from the main thread; elsewhere nothing changes."""
+    if not hasattr(signal, "SIGTERM") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        # A second SIGTERM during the clean-up would cut it short: ignore it (SIGKILL still works).
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Interrupted("terminated; no output was written for the plan in progress", EXIT_TERMINATED)
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _own_frame(exc: BaseException) -> str:
@@ -91,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="txplan",
         description="Turn a psychotherapy treatment plan, written once as YAML or JSON, into the documents a practice needs.",
-        epilog="Exit codes: 0 success, 1 check found problems, 2 bad plan input, 3 bad template pack or plugin, 4 cannot write output, 70 internal error.",
+        epilog="Exit codes: 0 success, 1 check found problems, 2 bad plan input, 3 bad template pack or plugin, 4 cannot write output, 70 internal error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).",
         parents=[_common_options(default=False)],
     )
     parser.add_argument("--version", action=_VersionAction, nargs=0, help="show txplan's version and exit")

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-#: Exit codes, as documented in README.md under "Commands".
+#: Exit codes, as listed in the README ("Exit codes") and in ``txplan --help``.
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_BAD_PACK_OR_PLUGIN = 3
 EXIT_CANNOT_WRITE = 4
 EXIT_INTERNAL = 70
+#: Stopped by Ctrl-C (SIGINT) or by SIGTERM: 128 + the signal number, as shells report it.
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 
 @dataclass(frozen=True, order=True)
@@ -88,3 +91,17 @@ class OutputError(TxplanError):
     """An output file cannot be written (folder missing or read-only, file locked, disk full)."""
 
     exit_code = EXIT_CANNOT_WRITE
+
+
+class Interrupted(KeyboardInterrupt):
+    """The run was stopped from outside: Ctrl-C (exit 130) or SIGTERM (exit 143).
+
+    A :class:`KeyboardInterrupt`, not a :class:`TxplanError`, so that no ``except Exception``
+    on the way up swallows it and every ``finally`` (removing temporary files, stopping
+    workers) runs as for Ctrl-C. ``message`` says what was being done when it came.
+    """
+
+    def __init__(self, message: str = "interrupted", exit_code: int = EXIT_INTERRUPTED) -> None:
+        super().__init__(message)
+        self.message = message
+        self.exit_code = exit_code

@@ -25,6 +25,7 @@ from .errors import OutputError
 
 TEMP_PREFIX = ".txplan-"
 TEMP_SUFFIX = ".part"
+BACKUP_SUFFIX = ".backup"
 FILE_MODE = 0o600
 
 
@@ -95,14 +96,15 @@ def _keep_backup(path: Path) -> str | None:
     """A second name in ``path``'s folder for what ``path`` holds now, or ``None`` if it does
     not exist. A hard link costs nothing and keeps the file itself (owner, mode, content); where
     links are not possible (FAT, some network shares, a file protected from linking) a 0600
-    copy is made. Either way the backup has txplan's temporary naming, so a sweep removes it
-    after a killed run. :class:`OutputError` if neither is possible: nothing has been replaced
+    copy is made. Either way the backup is named for this process (``.backup``), so a sweep
+    removes it once this process is gone (a killed run), never by its age: a hard link keeps the
+    old file's times. One that must outlive the run is renamed by :func:`_preserve`. :class:`OutputError` if neither is possible: nothing has been replaced
     yet, and nothing will be."""
     refuse_special_destination(path)  # it may have changed since the first look
     if not os.path.lexists(path):
         return None
     try:
-        fd, backup = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
+        fd, backup = tempfile.mkstemp(prefix=temp_prefix(), suffix=BACKUP_SUFFIX, dir=path.parent)
     except OSError as exc:
         raise OutputError(f"cannot replace {path}: no copy of it could be kept to put back on failure ({_reason(exc, path.parent)})") from None
     try:
@@ -167,33 +169,103 @@ def _undo(done: list[Path], kept: dict[Path, str | None]) -> list[str]:
                 failures.append(f"{path} was written and could not be removed ({_reason(exc, path)})")
             else:
                 kept[path] = None  # keep the backup: it is the only copy of what was there
-                failures.append(f"{path} could not be put back ({_reason(exc, path)}); its previous content is in {backup}")
+                failures.append(f"{path} could not be put back ({_reason(exc, path)}); its previous content is in {_preserve(backup, path)}")
     return failures
+
+
+def _preserve(backup: str, path: Path) -> str:
+    """Give ``backup``, the only copy of what ``path`` held, a name no sweep removes
+    (``<name>.txplan-previous``, then ``-2``, ``-3`` ...) and return it; where no new name can be
+    made, the backup keeps its name (and is then removed only after this process has ended)."""
+    for number in range(1, 100):
+        kept = path.with_name(f"{path.name}.txplan-previous" + (f"-{number}" if number > 1 else ""))
+        try:
+            os.link(backup, kept)  # fails on an existing name instead of replacing it
+        except FileExistsError:
+            continue
+        except OSError:
+            break
+        with contextlib.suppress(OSError):
+            os.unlink(backup)
+        return str(kept)
+    return backup
 
 
 STALE_AFTER_SECONDS = 3600
 
 
 def sweep_stale_parts(folder: Path) -> None:
-    """Remove temporary files a killed txplan left behind (``.txplan-*.part``, 0600, older than
-    an hour, so that another txplan writing into the same folder right now is left alone)."""
+    """Remove temporary files a killed txplan left behind in ``folder``: each names the process
+    that wrote it (:func:`temp_prefix`), and is removed, whatever its age, once that process is
+    no longer alive on this machine. A temporary file of a live txplan (one writing into the
+    same folder right now), of another machine (a shared folder) or with no process in its name
+    is removed only when older than an hour. A backup (:func:`_keep_backup`) is removed only once
+    its writer is gone: it is a hard link with the old file's times, so its age says nothing."""
     import time
 
     try:
-        leftovers = list(folder.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"))
+        leftovers = [*folder.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"), *folder.glob(f"{TEMP_PREFIX}*{BACKUP_SUFFIX}")]
     except OSError:
         return
     cutoff = time.time() - STALE_AFTER_SECONDS
     for leftover in leftovers:
         with contextlib.suppress(OSError):
-            if leftover.is_file() and not leftover.is_symlink() and leftover.stat().st_mtime < cutoff:
+            if not leftover.is_file() or leftover.is_symlink():
+                continue
+            aged = leftover.name.endswith(TEMP_SUFFIX) and leftover.stat().st_mtime < cutoff
+            if aged or _writer_is_gone(leftover.name):
                 leftover.unlink()
+
+
+def temp_prefix(pid: int | None = None) -> str:
+    """``.txplan-<machine>-<pid>-``: how the temporary files of process ``pid`` (default: this
+    one) begin. ``<machine>`` is a short hash of the host name, so that on a folder shared
+    between machines a process id is only ever checked on the machine it belongs to."""
+    return f"{TEMP_PREFIX}{_machine_tag()}-{os.getpid() if pid is None else pid}-"
+
+
+def _machine_tag() -> str:
+    import hashlib
+    import platform
+
+    return hashlib.blake2s(platform.node().encode("utf-8", "replace"), digest_size=4).hexdigest()
+
+
+def _writer_is_gone(name: str) -> bool:
+    """Whether the process that wrote temporary file ``name`` is known to be dead. ``False``
+    when unsure: another machine's file, a name without a process id, or no way to ask
+    (Windows: ``os.kill`` there would end the process, not test it)."""
+    import re
+
+    if os.name != "posix":
+        return False
+    pattern = re.escape(f"{TEMP_PREFIX}{_machine_tag()}-") + r"([1-9][0-9]{0,9})-[A-Za-z0-9_]+" + f"(?:{re.escape(TEMP_SUFFIX)}|{re.escape(BACKUP_SUFFIX)})"
+    match = re.fullmatch(pattern, name)
+    if match is None:
+        return False
+    pid = int(match[1])
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except (OSError, OverflowError):
+        return False  # it exists but is another user's, or the id is out of range
+    return _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    """A process that has ended but not yet been collected by its parent (Linux ``/proc``)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 1 :].split()[:1] == ["Z"]
 
 
 def _stage(path: Path, content: bytes) -> str:
     folder = path.parent
     try:
-        fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
+        fd, temp = tempfile.mkstemp(prefix=temp_prefix(), suffix=TEMP_SUFFIX, dir=folder)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {_reason(exc, folder)}") from None
     try:

@@ -131,7 +131,7 @@ class Engine:
             output_format.prepare(self.pack)
         except (PackError, PluginError):
             raise
-        except Exception as exc:  # noqa: BLE001 - a plugin's failure is reported with its name
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - a plugin's failure (even sys.exit) is reported with its name
             raise PluginError(f"output format '{output_format.name}'{self._owner(output_format)} failed to prepare: {type(exc).__name__}") from exc
         self._prepared.add(output_format.name)
 
@@ -142,7 +142,7 @@ class Engine:
             result = output_format.render(document)
         except (PackError, PluginError):
             raise
-        except Exception as exc:  # noqa: BLE001 - a plugin's failure is reported with its name
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - a plugin's failure (even sys.exit) is reported with its name
             raise PluginError(
                 f"output format '{output_format.name}'{self._owner(output_format)} failed: {type(exc).__name__} (run with --debug for details)"
             ) from exc

@@ -3,23 +3,29 @@
 The rest of the core never touches ``pm.hook``: it asks a :class:`PluginHost` for the output
 formats, instruments, intervention libraries and template packs. Built-in plugins (listed in
 :data:`BUILTIN_PLUGINS`) and third-party plugins (entry-point group ``txplan``) go through the same
-registration and the same checks. A plugin that fails to import, raises in a hook or registers
-something malformed or duplicated is recorded as a problem naming the plugin and its
-distribution; everything else keeps working.
+registration and the same checks. A plugin that fails to import, raises in a hook (even
+``SystemExit``) or registers something malformed or duplicated is recorded as a problem naming the
+plugin and its distribution; everything else keeps working. Ctrl-C while a plugin loads stops the
+run with a message naming that plugin. Each instrument's scorer is wrapped so that a failure
+while scoring is a :class:`~txplan.errors.PluginError` naming the plugin, its version and the
+instrument.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import importlib
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import pluggy
 
 from . import hookspecs
-from .contracts import Check, Instrument, InterventionLibrary, OutputFormat, PackSource, PayerProfile
+from .contracts import Check, Instrument, InterventionLibrary, OutputFormat, PackSource, PayerProfile, ScoreResult
+from .errors import EXIT_INTERRUPTED, Interrupted, PluginError
 
 #: Modules of the built-in plugins, registered like any third-party plugin.
 BUILTIN_PLUGINS = (
@@ -151,16 +157,20 @@ class PluginHost:
                 continue  # the built-ins are registered above, by module
             try:
                 plugin = ep.load()
-            except Exception as exc:  # noqa: BLE001 - any import failure is reported, not raised
-                self.problems.append(f"plugin '{ep.name}' ({dist} {version}) failed to load: {type(exc).__name__}: {exc}")
+            except KeyboardInterrupt as exc:
+                raise _interrupted(exc, f"while loading plugin '{ep.name}' ({dist} {version})") from None
+            except (Exception, SystemExit) as exc:  # noqa: BLE001 - any import failure is reported, not raised
+                self.problems.append(f"plugin '{ep.name}' ({dist} {version}) failed to load: {failure(exc, detail=True)}")
                 continue
             self._register(plugin, ep.name, dist, version, builtin=False)
 
     def _register(self, plugin: object, name: str, dist: str, version: str, *, builtin: bool) -> None:
         try:
             self.pm.register(plugin, name=name)
-        except Exception as exc:  # noqa: BLE001 - pluggy rejects bad hook signatures here
-            self.problems.append(f"plugin '{name}' ({dist} {version}) was not registered: {type(exc).__name__}: {exc}")
+        except KeyboardInterrupt as exc:
+            raise _interrupted(exc, f"while registering plugin '{name}' ({dist} {version})") from None
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - pluggy rejects bad hook signatures here
+            self.problems.append(f"plugin '{name}' ({dist} {version}) was not registered: {failure(exc, detail=True)}")
             return
         self._info[name] = PluginInfo(name, dist, version, builtin)
 
@@ -193,6 +203,8 @@ class PluginHost:
                 if issues:
                     self.problems.extend(f"plugin {_info.label}: {kind}: {issue}" for issue in issues)
                     return
+                if isinstance(obj, Instrument):
+                    obj = dataclasses.replace(obj, score=_guarded_score(obj, _info))
                 keys = keys_of(obj)
                 clash = next((k for k in keys if k in found), None)
                 if clash is not None:
@@ -211,7 +223,48 @@ class PluginHost:
             kwargs = {"register": register}
             try:
                 impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
-            except Exception as exc:  # noqa: BLE001 - reported with the plugin's name
-                self.problems.append(f"plugin {info.label} failed in {hook_name}: {type(exc).__name__}: {exc}")
+            except KeyboardInterrupt as exc:
+                raise _interrupted(exc, f"while plugin {info.label} ran {hook_name}") from None
+            except (Exception, SystemExit) as exc:  # noqa: BLE001 - reported with the plugin's name
+                self.problems.append(f"plugin {info.label} failed in {hook_name}: {failure(exc, detail=True)}")
         return found
+
+
+def failure(exc: BaseException, *, detail: bool = False) -> str:
+    """How a plugin failed, for a message: the exception's type (and, with ``detail``, its text:
+    only where no plan content can be in it, as at import and registration); a ``SystemExit``
+    is named for what it is, whatever its code."""
+    if isinstance(exc, SystemExit):
+        return "SystemExit (the plugin tried to end txplan)"
+    return f"{type(exc).__name__}: {exc}" if detail else type(exc).__name__
+
+
+def _interrupted(exc: KeyboardInterrupt, doing: str) -> Interrupted:
+    """Ctrl-C or SIGTERM that came while plugin code ran, with the plugin named in the message."""
+    base = exc.message if isinstance(exc, Interrupted) else "interrupted"
+    code = exc.exit_code if isinstance(exc, Interrupted) else EXIT_INTERRUPTED
+    return Interrupted(f"{base} {doing}; nothing was written", code)
+
+
+def _guarded_score(instrument: Instrument, plugin: PluginInfo) -> Callable[[Mapping[str, Any]], ScoreResult]:
+    """``instrument.score`` wrapped so that whatever it raises (``SystemExit`` included; Ctrl-C
+    excepted) or a result that is not a :class:`ScoreResult` becomes a :class:`PluginError`
+    naming the instrument, the plugin and its version. The exception's text is left out: it
+    may quote the answers, which are health information (``--debug`` shows the traceback)."""
+    score = instrument.score
+    where = f"instrument '{instrument.id}' from plugin {plugin.label}"
+
+    @functools.wraps(score)
+    def guarded(data: Mapping[str, Any]) -> ScoreResult:
+        try:
+            result = score(data)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - the plugin's failure, reported with its name
+            raise PluginError(f"{where} failed while scoring: {failure(exc)} (run with --debug for details)") from exc
+        if not isinstance(result, ScoreResult):
+            raise PluginError(f"{where} returned {type(result).__name__} from its scorer, not ScoreResult")
+        return result
+
+    return guarded
 

@@ -255,6 +255,36 @@ def test_a_file_that_cannot_be_put_back_keeps_its_backup_and_says_where(previous
     monkeypatch.setattr(output.os, "replace", replace)
     with pytest.raises(OutputError) as caught:
         output.write_outputs([(docx, b"new docx"), (md, b"new md")])
-    (backup,) = leftovers(tmp_path)
-    assert caught.value.message.endswith(f"{docx} could not be put back (permission denied (the folder is read-only or not yours)); its previous content is in {tmp_path / backup}")
-    assert (tmp_path / backup).read_bytes() == OLD_DOCX and md.read_bytes() == OLD_MD
+    kept = tmp_path / "plan.docx.txplan-previous"
+    assert caught.value.message.endswith(f"{docx} could not be put back (permission denied (the folder is read-only or not yours)); its previous content is in {kept}")
+    assert kept.read_bytes() == OLD_DOCX and md.read_bytes() == OLD_MD and leftovers(tmp_path) == []
+    # The next write into the folder sweeps temporary files; the kept copy is not one of them.
+    monkeypatch.setattr(output.os, "replace", real_replace)
+    output.write_outputs([(md, b"newer md")])
+    assert kept.read_bytes() == OLD_DOCX
+
+
+def test_a_live_runs_backup_of_an_old_file_is_not_swept(previous: tuple[Path, Path], tmp_path: Path) -> None:
+    """A backup is a hard link, so it carries the old file's modification time; a sweep by another
+    run writing into the same folder must not take it for an hour-old leftover while its writer
+    (alive: this process) may still need it."""
+    docx, _ = previous
+    os.utime(docx, (1_000_000_000, 1_000_000_000))  # the earlier render is from 2001
+    backup = output._keep_backup(docx)
+    assert backup is not None and Path(backup).name.startswith(output.temp_prefix())
+    output.sweep_stale_parts(tmp_path)
+    assert Path(backup).read_bytes() == OLD_DOCX
+
+
+def test_a_killed_runs_backup_is_swept(previous: tuple[Path, Path], tmp_path: Path) -> None:
+    """A backup left by a run killed between keeping it and removing it (its writer is dead)
+    holds health information nobody needs: the next write into the folder removes it."""
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    orphan = tmp_path / f"{output.temp_prefix(dead.pid)}abcd1234{output.BACKUP_SUFFIX}"
+    os.link(previous[0], orphan)
+    output.write_outputs([(previous[1], b"new md")])
+    assert leftovers(tmp_path) == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,17 @@ class MalformedPlugin:
         """Register junk."""
         register("not a format")
         register(OutputFormat("Bad Name", ".x", "x/y", lambda doc: b""))
+
+
+class ExitingPlugin:
+    """Calls sys.exit inside its hook."""
+
+    __name__ = "exiter"
+
+    @txplan.hookimpl
+    def register_output_formats(self, register: Callable[[Any], None]) -> None:
+        """End the program on purpose."""
+        sys.exit(0)
 
 
 class UnknownHookPlugin:
@@ -165,9 +176,10 @@ def test_duplicate_id_is_refused_naming_both_plugins() -> None:
 
 def test_misbehaving_plugins_are_reported_and_the_rest_works() -> None:
     """A hook that raises, junk registrations and an unknown hook are each reported by name."""
-    host = PluginHost(load_entrypoints=False, extra_plugins=[RaisingPlugin(), MalformedPlugin(), UnknownHookPlugin(), ShoutFormat()])
+    host = PluginHost(load_entrypoints=False, extra_plugins=[RaisingPlugin(), ExitingPlugin(), MalformedPlugin(), UnknownHookPlugin(), ShoutFormat()])
     joined = "\n".join(host.problems)
     assert "plugin 'raiser' ((registered in process) -) failed in register_output_formats: RuntimeError: boom" in joined
+    assert "plugin 'exiter' ((registered in process) -) failed in register_output_formats: SystemExit (the plugin tried to end txplan)" in joined
     assert "plugin 'malformed' ((registered in process) -) registered a str in register_output_formats; expected OutputFormat" in joined
     assert "format name 'Bad Name' must be lower case letters, digits and hyphens" in joined
     assert "plugin 'unknown-hook' ((registered in process) -) implements unknown hook 'register_colours'; it was not loaded" in joined
@@ -227,11 +239,12 @@ def test_plugins_command_lists_versions_and_registrations(installed_plugins: Pat
     assert "good" not in text.out and "txplan.plugins.formats.markdown (txplan" in text.out
 
 
-def test_a_format_that_fails_while_rendering_is_named(engine_with: Callable[..., txplan.Engine], example_path: Path) -> None:
-    """An exception inside a format's render function is a PluginError naming the plugin."""
+@pytest.mark.parametrize("failure", [ValueError("no"), SystemExit(0)], ids=["ValueError", "SystemExit"])
+def test_a_format_that_fails_while_rendering_is_named(engine_with: Callable[..., txplan.Engine], example_path: Path, failure: BaseException) -> None:
+    """An exception inside a format's render function, even sys.exit(), is a PluginError naming the plugin."""
 
     def explode(document: RenderedDocument) -> bytes:
-        raise ValueError("no")
+        raise failure
 
     class Exploding:
         __name__ = "exploding"
@@ -241,8 +254,46 @@ def test_a_format_that_fails_while_rendering_is_named(engine_with: Callable[...,
             register(OutputFormat("explode", "x", "x/x", explode))
 
     engine = engine_with(Exploding())
-    with pytest.raises(txplan.PluginError, match=r"output format 'explode' from plugin 'exploding' .* failed: ValueError"):
+    with pytest.raises(txplan.PluginError, match=rf"output format 'explode' from plugin 'exploding' .* failed: {type(failure).__name__}"):
         engine.render(engine.load(example_path), "explode")
+
+
+def test_a_format_that_exits_while_preparing_is_named(engine_with: Callable[..., txplan.Engine]) -> None:
+    """sys.exit() in a format's prepare step is a PluginError naming the format and the plugin."""
+
+    class Quitter:
+        __name__ = "quitter"
+
+        @txplan.hookimpl
+        def register_output_formats(self, register: Callable[[Any], None]) -> None:
+            register(OutputFormat("quit", "q", "x/q", lambda doc: b"", prepare=lambda pack: sys.exit(3)))
+
+    engine = engine_with(Quitter())
+    with pytest.raises(txplan.PluginError, match=r"output format 'quit' from plugin 'quitter' .* failed to prepare: SystemExit"):
+        engine.prepare(engine.output_format("quit"))
+
+
+def test_a_check_that_exits_is_a_plugin_error(example_path: Path, engine_with: Callable[..., txplan.Engine]) -> None:
+    """sys.exit() inside a plugin's check is a PluginError naming the check and the plugin."""
+    import datetime as dt
+
+    from txplan.checks import run_checks
+    from txplan.contracts import Check, PayerProfile
+
+    def leave(context: Any) -> Any:
+        sys.exit(0)
+
+    class Leaver:
+        __name__ = "leaver"
+
+        @txplan.hookimpl
+        def register_checks(self, register: Callable[[Any], None]) -> None:
+            register(Check("leave", "Leaves.", "Test plugin.", leave))
+
+    engine = engine_with(Leaver())
+    profile = PayerProfile("leave-only", "Runs one check.", {"leave": "error"})
+    with pytest.raises(txplan.PluginError, match=r"check 'leave' from plugin 'leaver' .* failed: SystemExit"):
+        run_checks(engine, engine.load(example_path), profile, {}, dt.date(2026, 11, 27))
 
 
 def test_hook_register_checks(example_path: Path, run: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -316,3 +367,117 @@ def test_testing_render_helper_uses_extra_plugins() -> None:
     from txplan.testing import render
 
     assert render(format="shout", plugins=[ShoutFormat()]).startswith(b"**HARBOUR & VINE")
+
+
+# -- plugins that try to end txplan, installed as real distributions -------------------------------
+
+Install = Callable[[str, str], None]
+
+
+@pytest.fixture
+def install_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Install]:
+    """``install_plugin(name, source)``: a distribution ``txplan-<name>`` 0.0.1 on sys.path whose
+    module ``txplan_<name>`` (holding ``source``) is entry point ``<name>`` of group ``txplan``."""
+    site = tmp_path / "site"
+    site.mkdir()
+    modules: list[str] = []
+
+    def install(name: str, source: str) -> None:
+        module = f"txplan_{name}"
+        (site / f"{module}.py").write_text(textwrap.dedent(source), encoding="utf-8")
+        info = site / f"txplan_{name}-0.0.1.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: txplan-{name}\nVersion: 0.0.1\n", encoding="utf-8")
+        (info / "entry_points.txt").write_text(f"[txplan]\n{name} = {module}\n", encoding="utf-8")
+        modules.append(module)
+
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.delenv(LOAD_PLUGINS_ENV)
+    yield install
+    for module in modules:
+        sys.modules.pop(module, None)
+
+
+def test_a_plugin_that_exits_at_import_is_reported_and_render_goes_on(install_plugin: Install, run: Callable[..., Any], example_path: Path, tmp_path: Path) -> None:
+    """sys.exit(0) at import no longer ends `render` silently with nothing written: the plugin is
+    reported by name and version, like an import error, and the plan is rendered."""
+    install_plugin("exiter", "import sys\nsys.exit(0)\n")
+    result = run("render", example_path, "-f", "md", "-o", tmp_path / "out" / "plan.md")
+    assert result.code == 0
+    assert "txplan: warning: plugin 'exiter' (txplan-exiter 0.0.1) failed to load: SystemExit (the plugin tried to end txplan)" in result.err
+    assert (tmp_path / "out" / "plan.md").read_bytes().startswith(b"**Harbour & Vine Counselling**")
+
+
+def test_ctrl_c_while_a_plugin_loads_names_the_plugin(install_plugin: Install, run: Callable[..., Any], example_path: Path, tmp_path: Path) -> None:
+    """Ctrl-C (KeyboardInterrupt) at a plugin's import stops the run with exit 130, naming the
+    plugin and its version; nothing is written."""
+    install_plugin("sleepy", "raise KeyboardInterrupt\n")
+    result = run("render", example_path, "-f", "md", "-o", tmp_path / "out" / "plan.md")
+    assert result.code == 130
+    assert result.err == "txplan: interrupted while loading plugin 'sleepy' (txplan-sleepy 0.0.1); nothing was written\n"
+    assert not (tmp_path / "out").exists()
+
+
+def test_ctrl_c_in_a_registration_hook_names_the_plugin() -> None:
+    """KeyboardInterrupt inside a plugin's hook is still an interruption, with the plugin named."""
+
+    class Interrupting:
+        __name__ = "interrupting"
+
+        @txplan.hookimpl
+        def register_checks(self, register: Callable[[Any], None]) -> None:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt) as caught:
+        PluginHost(load_entrypoints=False, extra_plugins=[Interrupting()])
+    assert caught.value.message == "interrupted while plugin 'interrupting' ((registered in process) -) ran register_checks; nothing was written"
+    assert caught.value.exit_code == 130
+
+
+TOY_INSTRUMENT = """
+    import sys
+
+    import txplan
+    from txplan.contracts import Instrument, ScoreResult
+
+    def score(data):
+        {body}
+
+    @txplan.hookimpl
+    def register_instruments(register):
+        register(Instrument(
+            id="toy-3", name="Toy three-item scale", citation="Made up for txplan's tests.", licence="Public domain.",
+            schema={{"type": "object", "required": ["responses"], "properties": {{"responses": {{
+                "type": "array", "description": "Three ratings 0-3.", "minItems": 3, "maxItems": 3,
+                "items": {{"type": "integer", "minimum": 0, "maximum": 3}}}}}}}},
+            score=score,
+        ))
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        ("raise ValueError(f'bad answers {data[\"responses\"]}')", "failed while scoring: ValueError"),
+        ("sys.exit(0)", "failed while scoring: SystemExit (the plugin tried to end txplan)"),
+        ("return {'total': 6}", "returned dict from its scorer, not ScoreResult"),
+    ],
+    ids=["raises", "exits", "wrong-type"],
+)
+def test_a_failing_scorer_is_a_plugin_error_naming_plugin_and_instrument(
+    install_plugin: Install, run: Callable[..., Any], example_text: str, tmp_path: Path, body: str, named: str
+) -> None:
+    """A plugin instrument whose scorer raises, exits or returns junk stops `render`, `check`
+    and `score` with exit 3 naming the instrument, the plugin and its version (not exit 70
+    naming one of txplan's files), with no answer quoted and nothing written."""
+    install_plugin("toy", TOY_INSTRUMENT.format(body=body))
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(example_text.replace("assessments:\n", "assessments:\n  - instrument: toy-3\n    date: 2026-09-01\n    responses: [1, 2, 3]\n", 1), encoding="utf-8")
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("[1, 2, 3]\n", encoding="utf-8")
+    expected = f"txplan: error: instrument 'toy-3' from plugin 'toy' (txplan-toy 0.0.1) {named}"
+    for args in (("render", plan, "-f", "md", "-o", tmp_path / "out" / "plan.md"), ("check", plan), ("score", "toy-3", answers)):
+        result = run(*args)
+        assert (result.code, result.err.splitlines()[0][: len(expected)]) == (3, expected), args
+        assert "[1, 2, 3]" not in result.err
+    assert not (tmp_path / "out").exists()

@@ -1,13 +1,21 @@
-"""``txplan render``: plans into documents, one process or several, all-or-nothing per plan."""
+"""``txplan render``: plans into documents, one process or several, all-or-nothing per plan.
+
+What it prints (``wrote ...`` lines, progress, warnings) never decides whether the work is done:
+a closed or full standard output stops the printing, not the rendering (see
+:mod:`txplan.console`). Worker processes of ``--jobs`` are stopped when the run stops for any
+reason, and die with it if it is killed (see :mod:`txplan.batch`).
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..console import Console
 from ..errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, PlanError, UsageError
 from .common import as_of_date, engine_for
 
@@ -27,43 +35,47 @@ def cmd_render(args: argparse.Namespace) -> int:
         engine.prepare(fmt)
     targets = _targets([Path(p) for p in args.plans], formats, args.output)
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
-    progress = Progress(len(targets), enabled=len(targets) > 1 and sys.stderr.isatty())
+    console = Console()
+    progress = Progress(len(targets), enabled=len(targets) > 1 and _is_terminal(sys.stderr), console=console)
     failed = 0
     folders_ready = False
     check_failed = 0
-    for plan_path, (messages, rendered, refused) in _render_all(engine, args, targets, jobs):
-        if refused:
-            check_failed += 1
+    with contextlib.closing(_render_all(engine, args, targets, jobs)) as outcomes:
+        for plan_path, (messages, rendered, refused) in outcomes:
             progress.clear()
             for line in messages:
-                print(line, file=sys.stderr)
-            print(f"txplan: {plan_path}: not written: the insurer-readiness check found errors", file=sys.stderr)
-            progress.step()
-            continue
-        progress.clear()
-        for line in messages:
-            print(line, file=sys.stderr)
-        if rendered is None:
-            failed += 1
-            print(f"txplan: {plan_path}: not rendered", file=sys.stderr)
-        else:
-            from ..output import ensure_folder, write_outputs
+                console.err(line)
+            if refused:
+                check_failed += 1
+                console.err(f"txplan: {plan_path}: not written: the insurer-readiness check found errors")
+            elif rendered is None:
+                failed += 1
+                console.err(f"txplan: {plan_path}: not rendered")
+            else:
+                from ..output import ensure_folder, write_outputs
 
-            if not folders_ready:
-                for folder in {path.parent for _, outs in targets for _, path in outs}:
-                    ensure_folder(folder)
-                folders_ready = True
-            write_outputs(rendered)
-            for path, _ in rendered:
-                print(f"wrote {path}")
-        progress.step()
+                if not folders_ready:
+                    for folder in {path.parent for _, outs in targets for _, path in outs}:
+                        ensure_folder(folder)
+                    folders_ready = True
+                write_outputs(rendered)
+                for path, _ in rendered:
+                    console.out(f"wrote {path}")
+            progress.step()
     progress.done()
     if failed:
-        print(f"txplan: {failed} of {len(targets)} plans could not be rendered", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        console.err(f"txplan: {failed} of {len(targets)} plans could not be rendered")
+        return console.exit_code(EXIT_BAD_INPUT)
     if check_failed:
-        return EXIT_CHECK_FAILED
-    return EXIT_OK
+        return console.exit_code(EXIT_CHECK_FAILED)
+    return console.exit_code(EXIT_OK)
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (OSError, ValueError):
+        return False
 
 
 def checker_for(engine: Engine, check: bool, payer: str | None) -> Any:
@@ -111,29 +123,48 @@ def _render_all(engine: Engine, args: argparse.Namespace, targets: list[Any], jo
     from .. import batch
 
     work = [(str(plan), [(fmt.name, str(path)) for fmt, path in outputs]) for plan, outputs in targets]
-    with ProcessPoolExecutor(max_workers=min(jobs, len(targets)), initializer=batch.start_worker, initargs=(getattr(args, "pack", None), args.no_plugins, args.check, args.payer, engine.as_of)) as pool:
-        for (plan_path, _), outcome in zip(targets, pool.map(batch.render_in_worker, work, chunksize=4)):
+    initargs = (getattr(args, "pack", None), args.no_plugins, args.check, args.payer, engine.as_of, os.getpid())
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(targets)), initializer=batch.start_worker, initargs=initargs)
+    try:
+        with batch.signals_held():
+            results = pool.map(batch.render_in_worker, work, chunksize=4)  # submits all: the workers start here
+        for (plan_path, _), outcome in zip(targets, results):
             yield plan_path, outcome
+    except BaseException:
+        # Stopped early (Ctrl-C, SIGTERM, a plugin error, or the caller closed this generator):
+        # the queued plans are cancelled and each worker ends after the few plans it already
+        # holds (their results are dropped: only this process writes files). The workers are
+        # not killed from here: a pool whose workers are killed under it can hang or print
+        # tracebacks at exit (CPython issues 107219 and 109047).
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 class Progress:
-    """``[12/500]`` on the terminal while a batch renders; silent when stderr is not a terminal."""
+    """``[12/500]`` on the terminal while a batch renders; silent when stderr is not a terminal.
+    Printed through a :class:`Console`, so a terminal that goes away does not stop the batch."""
 
-    def __init__(self, total: int, enabled: bool) -> None:
+    def __init__(self, total: int, enabled: bool, console: Console | None = None) -> None:
+        """Count to ``total``; print only when ``enabled``."""
         self.total, self.enabled, self.count = total, enabled, 0
+        self.console = console or Console()
 
     def step(self) -> None:
+        """One more plan done."""
         self.count += 1
         if self.enabled:
-            print(f"\r[{self.count}/{self.total}] plans rendered", end="", file=sys.stderr, flush=True)
+            self.console.err(f"\r[{self.count}/{self.total}] plans rendered", end="")
 
     def clear(self) -> None:
+        """Wipe the counter's line before other messages are printed."""
         if self.enabled and self.count:
-            print("\r\033[K", end="", file=sys.stderr)
+            self.console.err("\r\033[K", end="")
 
     def done(self) -> None:
+        """End the counter's line."""
         if self.enabled:
-            print(file=sys.stderr)
+            self.console.err("")
 
 
 def _formats(engine: Engine, spec: str) -> list[OutputFormat]:

@@ -182,9 +182,10 @@ def test_alerts_show_even_when_a_pack_leaves_them_out(example_text: str, tmp_pat
 
 
 def test_progress_table_marks_published_thresholds(example_path: Path) -> None:
-    """§3.8: the example's PHQ-9 falls 12 -> 6 (both thresholds, 5 and 6) and GAD-7 13 -> 8 (4 only)."""
+    """The example's PHQ-9 falls 12 -> 6 (meets 5 and 6: the larger is named, once) and GAD-7
+    13 -> 8 (4 only)."""
     text = txplan.render_plan(example_path, "md").decode()
-    assert "| 2026-11-09 | 6 | \u22126 | mild | clinically meaningful change (\u2265 5 points); reliable improvement (\u2265 6 points) |" in text
+    assert "| 2026-11-09 | 6 | \u22126 | mild | reliable improvement (\u2265 6 points) |" in text
     assert "| 2026-11-09 | 8 | \u22125 | mild | clinically meaningful change (\u2265 4 points) |" in text
     assert "Löwe et al. (2004)" in text and "LOINC 44261-6" in text
 

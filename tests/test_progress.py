@@ -206,7 +206,9 @@ def test_a_mean_of_four_and_an_eighth_shows_as_4_13(run: Callable[..., Any], tmp
         encoding="utf-8",
     )
     assert "    Avoidance: 4.13\n" in run("score", "ecr-rs", path).out
-    assert json.loads(run("score", "ecr-rs", path, "--json").out)["scores"]["avoidance"] == 4.125
+    printed = json.loads(run("score", "ecr-rs", path, "--json").out)
+    assert printed["scores"]["avoidance"] == 4.125
+    assert printed["computed_from"] == {"avoidance": "mother+father+partner+friend", "anxiety": "mother+father+partner+friend"}
 
 
 def test_whole_number_scores_are_integers_in_json(run: Callable[..., Any], tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from fractions import Fraction
 from typing import Any
 
 from .contracts import ChangeThreshold, Instrument, ScoreResult
@@ -21,10 +22,15 @@ def short_name(instrument: Instrument) -> str:
     return match.group(1) if match else instrument.id.upper()
 
 
-def exact(value: float | Decimal) -> Decimal:
+def exact(value: float | Decimal | Fraction) -> Decimal:
     """``value`` as the decimal it stands for: a float's shortest round-tripping text (4.125, not
-    the binary 4.12499999...), so that rounding it half up is rounding what the scorer meant."""
-    return value if isinstance(value, Decimal) else Decimal(str(value))
+    the binary 4.12499999...), so that rounding it half up is rounding what the scorer meant. (A
+    fraction, which a plugin may return for an exact mean, is divided out to 28 digits.)"""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, Fraction):
+        return Decimal(value.numerator) / Decimal(value.denominator)
+    return Decimal(str(value))
 
 
 def rounded(value: float | Decimal) -> Decimal:

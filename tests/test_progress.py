@@ -188,12 +188,14 @@ def test_numbers_are_shown_rounded_half_up() -> None:
     """4.125 -> 4.13 (not the 4.12 of round-half-even on a binary float), 2.675 -> 2.68 (the
     float is 2.67499...), whole numbers plainly, a true minus sign, no minus zero."""
     from decimal import Decimal
+    from fractions import Fraction
 
     from txplan.measures import number, signed
 
     assert [number(v) for v in (4.125, 2.675, 0.005, 12, 12.0, 5.5, -0.125)] == ["4.13", "2.68", "0.01", "12", "12", "5.5", "\u22120.13"]
     assert [signed(v) for v in (Decimal("0.125"), Decimal("-1.005"), Decimal("0.004"), Decimal("-0.004"), 0)] == ["+0.13", "\u22121.01", "0", "0", "0"]
     assert number(1e300).startswith("1000") and number(1e-300) == "0"
+    assert number(Fraction(33, 8)) == "4.13"
 
 
 def test_a_mean_of_four_and_an_eighth_shows_as_4_13(run: Callable[..., Any], tmp_path: Path) -> None:
@@ -240,3 +242,36 @@ def test_a_plan_rating_written_with_a_decimal_point_is_refused(example_text: str
         assert result.code == 2
         assert "assessments[0].responses[6]: must be a whole number without a decimal point: write 3, not 3.0 (item 7)" in result.err
     assert not (tmp_path / "out").exists()
+
+
+def test_any_instrument_can_declare_what_a_score_was_computed_from(engine_with: Callable[..., Any], toy_instrument: Any) -> None:
+    """A plugin's own parts (here 'items answered') get the pack's general wording; a kind that
+    is not an id is refused at registration."""
+    from dataclasses import replace
+
+    from txplan import hookimpl
+    from txplan.contracts import ScoreResult
+
+    def score(data: Any) -> ScoreResult:
+        answered = [a for a in data["responses"] if a]
+        return ScoreResult({"total": sum(answered)}, computed_from={"total": str(len(answered))})
+
+    partial = replace(toy_instrument, score=score, computed_from_kind="items-answered")
+    assert replace(toy_instrument, computed_from_kind="Items answered").problems() == [
+        "computed_from_kind 'Items answered' must be lower case letters, digits and hyphens"
+    ]
+
+    class Plugin:
+        @hookimpl
+        def register_instruments(self, register: Any) -> None:
+            register(partial)
+
+    plan = txplan.testing.sample_plan()
+    plan["assessments"] = [
+        {"instrument": "toy-3", "date": "2026-09-01", "responses": [1, 1, 0]},
+        {"instrument": "toy-3", "date": "2026-10-01", "responses": [1, 1, 1]},
+        {"instrument": "toy-3", "date": "2026-11-01", "responses": [2, 2, 0]},
+    ]
+    engine = engine_with(Plugin())
+    table = _table(engine.render(engine.load(plan), "markdown").decode(), "TOY-3")
+    assert table[3:] == ["| 2026-10-01 | 3 | not comparable: computed from different parts |  |", "| 2026-11-01 | 4 | \\+2 |  |"]

@@ -4,8 +4,12 @@ Plans are built from the sample plan with random assessments, measured objective
 each drawn from the effective schema's own shapes (the instrument fragments' properties, enums,
 ranges, list lengths, patterns and conditions), and rendered with every built-in pack in every
 format. A plan the validator refuses may only end in PlanError (exit 2); a plan it accepts must
-render. (hypothesis-jsonschema was not used: it generates by filtering ``if``/``then``/``else``,
-and the assessment schema is a chain of one such branch per instrument.)
+render.
+
+A focused generator rather than hypothesis-jsonschema: that library is not among the test
+dependencies and targets Draft 7 by default, while the plan schema is Draft 2020-12 with one
+``if``/``then``/``else`` branch per instrument; generating within each branch (and meeting its
+conditions as a person would) keeps most generated plans valid, so rendering is what is tested.
 """
 
 from __future__ import annotations

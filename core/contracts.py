@@ -90,7 +90,19 @@ class ScoreResult:
     """What scoring one administration gives: named scores (``{"total": 14}``), the severity
     band where the instrument has bands, flags (ids from :attr:`Instrument.flags`), for
     instruments without numbers (a human-coded classification) a ``summary`` in words, and
-    ``details``: what was recorded but not scored, in words."""
+    ``details``: what was recorded but not scored, in words.
+
+    Scores are numbers: ``int`` for whole-number scores (a total), ``float`` for means. A score
+    is missing from an administration that does not give it (an ECR-RS without a mother rating
+    has no ``mother.anxiety``); progress tables then leave its cell empty.
+
+    ``computed_from`` is optional and only for a score that summarises a set of parts that can
+    differ between administrations: it maps the score's name to a key naming the parts it was
+    computed from (the ECR-RS ``anxiety`` mean over mother and partner: ``"mother+partner"``; over
+    the one global rating: ``"global"``). Such a score is compared across administrations only
+    where the key is the same; elsewhere the document says the values are not comparable. A
+    score not listed is compared with every administration that gives it.
+    """
 
     scores: Mapping[str, float] = field(default_factory=dict)
     severity: str | None = None
@@ -99,18 +111,39 @@ class ScoreResult:
     #: Answers recorded with the administration but not scored, in words, shown with the result
     #: (the PHQ-9's difficulty item, the RQ prototype the client chose).
     details: tuple[str, ...] = ()
+    computed_from: Mapping[str, str] = field(default_factory=dict)
+
+
+#: The last word of a threshold's label that names its direction-free meaning; the wording for
+#: the worse direction replaces it (``reliable improvement`` -> ``reliable deterioration``).
+_BETTER_WORDS = ("change", "improvement")
 
 
 @dataclass(frozen=True)
 class ChangeThreshold:
     """A published amount of change in one score that counts for something, e.g. a 5-point drop
-    in the PHQ-9 total as clinically meaningful. ``better`` says which direction is improvement."""
+    in the PHQ-9 total as clinically meaningful. ``better`` says which direction is improvement.
+
+    ``label`` names a change of at least ``points`` in the better direction (``reliable
+    improvement``); ``worse_label`` names one in the worse direction (``reliable
+    deterioration``). When ``worse_label`` is not given it is derived from ``label``: a last word
+    ``change`` or ``improvement`` becomes ``deterioration``; any other label gets
+    ``deterioration:`` in front.
+    """
 
     score: str
     points: float
     label: str
     citation: str
     better: str = "lower"
+    worse_label: str = ""
+
+    def __post_init__(self) -> None:
+        """Derive ``worse_label`` from ``label`` when it is not given."""
+        if not self.worse_label and isinstance(self.label, str):
+            head, _, last = self.label.rpartition(" ")
+            derived = f"{head} deterioration" if head and last in _BETTER_WORDS else f"deterioration: {self.label}"
+            object.__setattr__(self, "worse_label", derived)
 
 
 @dataclass(frozen=True)
@@ -142,6 +175,11 @@ class Instrument:
     interpretation: str = ""
     #: Flags that mean a safety concern (a check then wants a documented safety plan).
     safety_flags: tuple[str, ...] = ()
+    #: What the parts named in :attr:`ScoreResult.computed_from` are, as a key of the template
+    #: pack's ``not_comparable`` labels: ``relationships`` for the ECR-RS, so that a document says
+    #: "not comparable: different relationships rated". Packs word ``parts`` and
+    #: ``relationships``; any other key falls back to the ``parts`` wording.
+    computed_from_kind: str = "parts"
 
     def problems(self) -> list[str]:
         """What is wrong with this registration (empty when it is well formed)."""
@@ -160,6 +198,8 @@ class Instrument:
         for threshold in self.thresholds:
             if not isinstance(threshold, ChangeThreshold) or threshold.better not in ("lower", "higher"):
                 out.append(f"threshold {threshold!r} must be a ChangeThreshold with better 'lower' or 'higher'")
+        if not isinstance(self.computed_from_kind, str) or not ID_PATTERN.match(self.computed_from_kind):
+            out.append(f"computed_from_kind {self.computed_from_kind!r} must be lower case letters, digits and hyphens")
         return out
 
     def label(self, score: str) -> str:

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from fractions import Fraction
 from typing import Any
 
-from .contracts import Instrument, ScoreResult
+from .contracts import ChangeThreshold, Instrument, ScoreResult
+
+TWO_PLACES = Decimal("0.01")
 
 
 def short_name(instrument: Instrument) -> str:
@@ -18,18 +22,44 @@ def short_name(instrument: Instrument) -> str:
     return match.group(1) if match else instrument.id.upper()
 
 
-def number(value: float) -> str:
-    """A score as people read it: whole numbers plainly, means to at most two decimals, a true
-    minus sign (as in print)."""
-    text = str(int(abs(value))) if float(value).is_integer() else f"{abs(value):.2f}".rstrip("0").rstrip(".")
-    return ("\u2212" if value < 0 else "") + text
+def exact(value: float | Decimal | Fraction) -> Decimal:
+    """``value`` as the decimal it stands for: a float's shortest round-tripping text (4.125, not
+    the binary 4.12499999...), so that rounding it half up is rounding what the scorer meant. (A
+    fraction, which a plugin may return for an exact mean, is divided out to 28 digits.)"""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, Fraction):
+        return Decimal(value.numerator) / Decimal(value.denominator)
+    return Decimal(str(value))
 
 
-def signed(value: float) -> str:
-    """A change with its sign (a true minus sign, as in print)."""
-    if value == 0:
+def rounded(value: float | Decimal) -> Decimal:
+    """``value`` rounded half up to two decimals, as a clinician scoring by hand rounds (4.125 ->
+    4.13, not the 4.12 of round-half-even on a binary float)."""
+    value = exact(value)
+    with localcontext() as context:  # a plan's own number (a target of 1e300) must not overflow
+        context.prec = max(28, value.adjusted() + 4)
+        return value.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def number(value: float | Decimal) -> str:
+    """A score as people read it: rounded half up to two decimals, trailing zeros dropped
+    (whole numbers plainly), a true minus sign (as in print)."""
+    shown = rounded(value)
+    if shown == 0:
         return "0"
-    return ("+" if value > 0 else "\u2212") + number(abs(value))
+    text = format(abs(shown), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return ("\u2212" if shown < 0 else "") + text
+
+
+def signed(value: float | Decimal) -> str:
+    """A change with its sign (a true minus sign, as in print); ``0`` when it rounds to nothing."""
+    shown = rounded(value)
+    if shown == 0:
+        return "0"
+    return ("+" if shown > 0 else "\u2212") + number(abs(shown))
 
 
 def add_results(assessments: list[dict[str, Any]], instruments: Mapping[str, Instrument]) -> None:
@@ -66,26 +96,24 @@ def alerts(assessments: list[dict[str, Any]], instruments: Mapping[str, Instrume
 
 
 def progress(assessments: list[dict[str, Any]], instruments: Mapping[str, Instrument]) -> list[dict[str, Any]]:
-    """For each instrument given more than once: dates, scores and change from the first
-    (baseline) administration, with the published thresholds each change meets."""
+    """For each instrument given more than once: dates, scores and change, with the published
+    thresholds each change meets.
+
+    Like is compared with like. A score an administration does not give has an empty cell (an
+    ECR-RS without a mother rating). A score's change is from the first administration that
+    gave it (``since`` names that date when it is not the table's first row); a score computed
+    from a set of parts (``ScoreResult.computed_from``) is compared only with an administration
+    computed from the same parts, and is marked ``not_comparable`` where there is none."""
     tables = []
     for instrument_id, instrument in instruments.items():
-        given = sorted((a for a in assessments if a.get("instrument") == instrument_id and a.get("score_result")), key=lambda a: a["date"])
-        if len(given) < 2 or not given[0]["score_result"].scores:
+        given = sorted(
+            (a for a in assessments if a.get("instrument") == instrument_id and a.get("score_result") and a["score_result"].scores),
+            key=lambda a: a["date"],
+        )
+        if len(given) < 2:
             continue
-        names = list(given[0]["score_result"].scores)
-        baseline: ScoreResult = given[0]["score_result"]
-        rows = []
-        for index, assessment in enumerate(given):
-            result: ScoreResult = assessment["score_result"]
-            cells, marks = [], []
-            for name in names:
-                value = result.scores[name]
-                change = value - baseline.scores[name]
-                cells.append({"value": number(value), "change": "" if index == 0 else signed(change)})
-                if index:
-                    marks.extend(_marks(instrument, name, change))
-            rows.append({"date": assessment["date"], "severity": result.severity, "cells": cells, "marks": marks})
+        names = _score_names(instrument, [a["score_result"] for a in given])
+        rows = [_row(instrument, names, given, index) for index in range(len(given))]
         tables.append(
             {
                 "instrument": instrument.name,
@@ -93,7 +121,13 @@ def progress(assessments: list[dict[str, Any]], instruments: Mapping[str, Instru
                 "scores": [instrument.label(n) for n in names],
                 "rows": rows,
                 "thresholds": [
-                    {"points": number(t.points), "label": t.label, "citation": t.citation, "score": instrument.label(t.score)}
+                    {
+                        "points": number(t.points),
+                        "label": t.label,
+                        "worse_label": t.worse_label,
+                        "citation": t.citation,
+                        "score": instrument.label(t.score),
+                    }
                     for t in instrument.thresholds
                 ],
                 "codes": [f"{instrument.label(k)}: {v}" for k, v in instrument.codes.items()],
@@ -103,19 +137,71 @@ def progress(assessments: list[dict[str, Any]], instruments: Mapping[str, Instru
     return tables
 
 
-def _marks(instrument: Instrument, score: str, change: float) -> list[dict[str, Any]]:
-    """The thresholds a change meets: ``label`` and ``points``, and ``worse`` when it is a
-    change for the worse of that size (templates word them, so packs can translate)."""
-    marks = []
+def _score_names(instrument: Instrument, results: list[ScoreResult]) -> list[str]:
+    """Every score any administration gives, in the instrument's declared order (then in order
+    of first appearance for any it does not declare)."""
+    seen: dict[str, None] = {}
+    for result in results:
+        seen.update(dict.fromkeys(result.scores))
+    declared = list(instrument.score_labels)
+    return sorted(seen, key=lambda n: (declared.index(n), 0) if n in declared else (len(declared), list(seen).index(n)))
+
+
+def _row(instrument: Instrument, names: list[str], given: list[dict[str, Any]], index: int) -> dict[str, Any]:
+    """One administration's row: a cell per score and the thresholds its changes meet."""
+    assessment = given[index]
+    result: ScoreResult = assessment["score_result"]
+    cells, marks = [], []
+    for name in names:
+        value = result.scores.get(name)
+        cell: dict[str, Any] = {"value": "" if value is None else number(value), "change": "", "since": None, "not_comparable": None}
+        cells.append(cell)
+        earlier = [a for a in given[:index] if name in a["score_result"].scores]
+        if value is None or not earlier:
+            continue
+        basis = result.computed_from.get(name)
+        comparable = [a for a in earlier if a["score_result"].computed_from.get(name) == basis]
+        if not comparable:
+            cell["not_comparable"] = instrument.computed_from_kind
+            continue
+        reference = comparable[0]
+        change = exact(value) - exact(reference["score_result"].scores[name])
+        cell["change"] = signed(change)
+        cell["since"] = reference["date"] if reference is not given[0] else None
+        marks.extend(_marks(instrument, name, change))
+    return {"date": assessment["date"], "severity": result.severity, "cells": cells, "marks": marks}
+
+
+def _marks(instrument: Instrument, score: str, change: Decimal) -> list[dict[str, Any]]:
+    """What a change in ``score`` amounts to, once: the largest published threshold it meets,
+    named for its direction (``label`` for improvement, ``worse_label`` for deterioration, with
+    ``worse`` true), with its ``points`` and the ``score``'s name. Thresholds of the same size
+    with different wording are all given. A rise of 6 on the PHQ-9 is "reliable deterioration
+    (>= 6 points)", not also the 5-point threshold it necessarily passes on the way; the table's
+    footnote lists every threshold with its source."""
+    met: list[tuple[Decimal, ChangeThreshold, bool]] = []
     for threshold in instrument.thresholds:
         if threshold.score != score:
             continue
-        improved = -change if threshold.better == "lower" else change
-        if improved >= threshold.points:
-            marks.append({"label": threshold.label, "points": number(threshold.points), "worse": False})
-        elif -improved >= threshold.points:
-            marks.append({"label": threshold.label, "points": number(threshold.points), "worse": True})
-    return marks
+        points = exact(threshold.points)
+        improvement = -change if threshold.better == "lower" else change
+        if improvement >= points:
+            met.append((points, threshold, False))
+        elif -improvement >= points:
+            met.append((points, threshold, True))
+    if not met:
+        return []
+    largest = max(points for points, _, _ in met)
+    return [
+        {
+            "score": instrument.label(score),
+            "label": threshold.worse_label if worse else threshold.label,
+            "points": number(points),
+            "worse": worse,
+        }
+        for points, threshold, worse in met
+        if points == largest
+    ]
 
 
 def objective_status(objective: dict[str, Any], assessments: list[dict[str, Any]], instruments: Mapping[str, Instrument]) -> dict[str, Any] | None:

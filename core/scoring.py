@@ -49,8 +49,11 @@ def score_file(instrument: Instrument, path: str | Path) -> ScoreResult:
 
 
 def result_json(instrument: Instrument, result: ScoreResult) -> dict[str, Any]:
-    """The result as ``txplan score --json`` prints it."""
+    """The result as ``txplan score --json`` prints it: scores at full precision (an ``int``
+    stays an ``int``), and what any summarising score was computed from."""
     out: dict[str, Any] = {"instrument": instrument.id, "scores": dict(result.scores)}
+    if result.computed_from:
+        out["computed_from"] = dict(result.computed_from)
     if result.severity is not None:
         out["severity"] = result.severity
     out["flags"] = list(result.flags)

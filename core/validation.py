@@ -40,6 +40,21 @@ _FORMATS = ("date", "email")
 _FORMAT_WORDS = {"email": "email address"}
 
 
+def _is_whole_number(checker: Any, instance: Any) -> bool:
+    """JSON Schema's "integer" with no decimal point: ``1.0`` is refused, not silently taken as
+    1 (an answer written ``1.0`` would otherwise make a whole-number total print as ``16.0``)."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+#: Draft 2020-12 with "integer" meaning a number written without a decimal point, everywhere:
+#: plan files, JSON files and `txplan score` all validate through this class.
+#: Patterns are matched in linear time (:mod:`txplan.patterns`).
+_Validator = jsonschema.validators.extend(
+    LinearPatternValidator,
+    type_checker=LinearPatternValidator.TYPE_CHECKER.redefine("integer", _is_whole_number),
+)
+
+
 class PlanValidator:
     """Validates plans against one effective schema; build once, use for every plan."""
 
@@ -63,7 +78,7 @@ class PlanValidator:
         registry: referencing.Registry = referencing.Registry().with_resource(schema.get("$id", ""), resource)
         checker = jsonschema.FormatChecker(formats=_FORMATS)
         _assert_formats_checked(schema, checker)
-        self._validator = LinearPatternValidator(schema, format_checker=checker, registry=registry)
+        self._validator = _Validator(schema, format_checker=checker, registry=registry)
 
     def problems(self, plan: Plan) -> list[Problem]:
         """Every problem in ``plan``, schema and cross-field, errors and warnings, in line order."""
@@ -111,7 +126,10 @@ class PlanValidator:
 
 def _message(kind: str, expected: Any, instance: Any, schema: dict[str, Any]) -> str:
     if kind == "type":
-        wanted = " or ".join(_TYPE_WORDS.get(t, t) for t in ([expected] if isinstance(expected, str) else expected))
+        types = [expected] if isinstance(expected, str) else expected
+        wanted = " or ".join(_TYPE_WORDS.get(t, t) for t in types)
+        if "integer" in types and isinstance(instance, float) and instance.is_integer() and abs(instance) < 1e15:
+            return f"must be a whole number without a decimal point: write {int(instance)}, not {instance!r}"
         hint = " (put it in quotes to keep it as text)" if wanted == "text" and isinstance(instance, (int, float, bool)) else ""
         return f"must be {wanted}, not {_json_type(instance)}{hint}"
     if kind == "format":

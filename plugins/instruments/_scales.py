@@ -1,9 +1,14 @@
 """Pieces the instrument plugins share: the schema of a rating list and the arithmetic of
-reversed items, means and bands."""
+reversed items, means and bands.
+
+Means are computed exactly (as fractions) and turned into a float once, at the end, so that a
+mean whose exact value is 4.125 is the float 4.125 (not 4.124999...) and is shown rounded half
+up, as a clinician scoring by hand would round it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from fractions import Fraction
 from typing import Any
 
 
@@ -37,15 +42,21 @@ def reverse(rating: int, low: int, high: int) -> int:
     return low + high - rating
 
 
-def mean(values: Iterable[float]) -> float:
-    """The arithmetic mean."""
+def exact_mean(values: Iterable[int | Fraction]) -> Fraction:
+    """The arithmetic mean of whole numbers (or exact fractions), as an exact fraction."""
     values = list(values)
-    return sum(values) / len(values)
+    return sum((Fraction(v) for v in values), Fraction(0)) / len(values)
+
+
+def exact_keyed_mean(ratings: Sequence[int], items: Iterable[int], reversed_items: set[int], low: int, high: int) -> Fraction:
+    """Exact mean of the given 1-based ``items``, reversing those in ``reversed_items``."""
+    return exact_mean(reverse(ratings[i - 1], low, high) if i in reversed_items else ratings[i - 1] for i in items)
 
 
 def keyed_mean(ratings: Sequence[int], items: Iterable[int], reversed_items: set[int], low: int, high: int) -> float:
-    """Mean of the given 1-based ``items``, reversing those in ``reversed_items``."""
-    return mean(reverse(ratings[i - 1], low, high) if i in reversed_items else ratings[i - 1] for i in items)
+    """Mean of the given 1-based ``items``, reversing those in ``reversed_items``: the float
+    nearest the exact mean."""
+    return float(exact_keyed_mean(ratings, items, reversed_items, low, high))
 
 
 def band(total: float, bands: Sequence[tuple[float, float, str]]) -> str:

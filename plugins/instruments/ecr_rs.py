@@ -14,25 +14,37 @@ from typing import Any
 from txplan import hookimpl
 from txplan.contracts import Instrument, ScoreResult
 
-from ._scales import keyed_mean, mean, ratings_schema
+from ._scales import exact_keyed_mean, exact_mean, ratings_schema
 
 TARGETS = ("mother", "father", "partner", "friend")
 AVOIDANCE_ITEMS, ANXIETY_ITEMS, REVERSED = range(1, 7), range(7, 10), {1, 2, 3, 4}
 
 
 def score(data: Any) -> ScoreResult:
-    """Avoidance and anxiety per target, and their means across the targets given."""
-    scores: dict[str, float] = {}
-    per_target = {}
-    for target, ratings in data["responses"].items():
-        per_target[target] = (keyed_mean(ratings, AVOIDANCE_ITEMS, REVERSED, 1, 7), keyed_mean(ratings, ANXIETY_ITEMS, set(), 1, 7))
-    scores["avoidance"] = mean(a for a, _ in per_target.values())
-    scores["anxiety"] = mean(b for _, b in per_target.values())
+    """Avoidance and anxiety per target, and their means across the targets given.
+
+    The two means summarise whichever relationships were rated, so each says which ones in
+    ``computed_from`` ("mother+partner", or "global" for the one global rating): progress tables
+    compare them only between administrations that rated the same relationships. Per-target
+    scores are the same nine items about the same person each time, and compare directly."""
+    rated = [target for target in (*TARGETS, "global") if target in data["responses"]]
+    per_target = {
+        target: (
+            exact_keyed_mean(data["responses"][target], AVOIDANCE_ITEMS, REVERSED, 1, 7),
+            exact_keyed_mean(data["responses"][target], ANXIETY_ITEMS, set(), 1, 7),
+        )
+        for target in rated
+    }
+    scores: dict[str, float] = {
+        "avoidance": float(exact_mean(a for a, _ in per_target.values())),
+        "anxiety": float(exact_mean(b for _, b in per_target.values())),
+    }
     if "global" not in per_target:
-        for target in TARGETS:
-            if target in per_target:
-                scores[f"{target}.avoidance"], scores[f"{target}.anxiety"] = per_target[target]
-    return ScoreResult(scores=scores)
+        for target in rated:
+            avoidance, anxiety = per_target[target]
+            scores[f"{target}.avoidance"], scores[f"{target}.anxiety"] = float(avoidance), float(anxiety)
+    basis = "+".join(rated)
+    return ScoreResult(scores=scores, computed_from={"avoidance": basis, "anxiety": basis})
 
 
 _RATINGS = ratings_schema(9, 1, 7, "ECR-RS answers about this relationship, 1 (strongly disagree) to 7 (strongly agree):")
@@ -74,6 +86,7 @@ ECR_RS = Instrument(
     score_labels={"avoidance": "Avoidance", "anxiety": "Anxiety", **{f"{t}.{d}": f"{t.capitalize()}: {d}" for t in TARGETS for d in ("avoidance", "anxiety")}},
     interpretation="Means range from 1 to 7; higher means more avoidance or anxiety in that relationship. Global scores "
     "weight each relationship given equally.",
+    computed_from_kind="relationships",
 )
 
 

@@ -57,15 +57,8 @@ def render_plan(plan: PlanSource, format: str = "markdown", *, pack: str | None 
     unknown format, :class:`txplan.PackError` for a broken pack.
     """
     engine = engine_for(pack)
-    loaded = _as_plan(engine, plan)
-    if as_of is None:
-        return engine.render(loaded, format)
-    # The cached engine's date stays as it was for other callers.
-    previous, engine.as_of = engine.as_of, as_of
-    try:
-        return engine.render(loaded, format)
-    finally:
-        engine.as_of = previous
+    # The date goes with this call, not on the shared cached engine: other threads may render too.
+    return engine.render(_as_plan(engine, plan), format, as_of=as_of)
 
 
 def _as_plan(engine: Engine, plan: PlanSource) -> Plan:

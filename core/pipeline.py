@@ -99,16 +99,17 @@ class Engine:
         """Every problem in ``plan``: errors (severity ``error``) and warnings, in line order."""
         return self.validator.problems(plan)
 
-    def render_document(self, plan: Plan, problems: list[Problem] | None = None) -> RenderedDocument:
+    def render_document(self, plan: Plan, problems: list[Problem] | None = None, *, as_of: dt.date | None = None) -> RenderedDocument:
         """Validate ``plan`` (unless its ``problems`` from :meth:`validate` are given) and render
-        its sections; raises :class:`PlanError` if it has errors."""
+        its sections, stating objectives' status as of ``as_of`` (default: the engine's date, else
+        today); raises :class:`PlanError` if it has errors."""
         if problems is None:
             problems = self.validate(plan)
         errors = [p for p in problems if p.severity == "error"]
         if errors:
             raise PlanError(problems=errors)
         context = build_context(
-            plan.data, self.schema, self.pack.labels, self.host.instruments, self.libraries, self.pack.practice, self.as_of
+            plan.data, self.schema, self.pack.labels, self.host.instruments, self.libraries, self.pack.practice, as_of or self.as_of
         )
         sections, total = [], 0
         for name, template in self.templates.items():
@@ -118,9 +119,10 @@ class Engine:
                 sections.append(Section(name, text))
         return RenderedDocument(str(context["title"]), tuple(sections), context, self.pack)
 
-    def render(self, plan: Plan, format_name: str) -> bytes:
-        """Render ``plan`` to the bytes of output format ``format_name`` (or an alias)."""
-        return self.render_with(self.output_format(format_name), self.render_document(plan))
+    def render(self, plan: Plan, format_name: str, *, as_of: dt.date | None = None) -> bytes:
+        """Render ``plan`` to the bytes of output format ``format_name`` (or an alias), stating
+        objectives' status as of ``as_of`` (default: the engine's date, else today)."""
+        return self.render_with(self.output_format(format_name), self.render_document(plan, as_of=as_of))
 
     def prepare(self, output_format: OutputFormat) -> None:
         """Let ``output_format`` check this engine's pack (once): a missing or unsafe reference

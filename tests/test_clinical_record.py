@@ -265,3 +265,16 @@ def test_example_diagnosis_names_its_stressor(example_path: Path) -> None:
     plan = txplan.load_plan(example_path).data
     [diagnosis] = [d for d in plan["diagnoses"] if d["code"].startswith("F43.2")]
     assert "following" in diagnosis["description"] and "2026" in diagnosis["description"]
+
+
+def test_as_of_belongs_to_each_call_even_across_threads(example_text: str, tmp_path: Path) -> None:
+    """Library callers share one cached engine per pack; one thread's as-of date never shows in
+    another thread's document (it once was set on the shared engine for the call's duration)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / "plan.yaml"
+    path.write_text(example_text, encoding="utf-8")
+    days = [dt.date(2026, 12, 1) + dt.timedelta(days=n % 7) for n in range(40)]
+    with ThreadPoolExecutor(4) as pool:
+        texts = list(pool.map(lambda day: txplan.render_plan(path, "md", as_of=day).decode(), days))
+    assert all(f"Status (as of {day.isoformat()})" in text for day, text in zip(days, texts))

@@ -49,7 +49,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     A plan that is not valid is not checked: its problems are printed as ``validate`` prints
     them (and, with ``--json``, listed under the rule ``validation``), and the run exits 2: the
     output never reads as a clean result for a plan nobody could check."""
-    from ..checks import Reported, run_checks, select_profile
+    from ..readiness import Reported, run_checks, select_profile
 
     engine = engine_for(args)
     profile, params = select_profile(engine, args.payer)

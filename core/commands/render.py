@@ -82,7 +82,7 @@ def checker_for(engine: Engine, check: bool, payer: str | None) -> Any:
     """With ``render --check``: a function from a loaded plan to its check findings, else None."""
     if not check:
         return None
-    from ..checks import run_checks, select_profile
+    from ..readiness import run_checks, select_profile
 
     profile, params = select_profile(engine, payer)
     as_of = engine.as_of or as_of_date(None)

@@ -1,4 +1,4 @@
-"""Insurer-readiness checks (``txplan check``): run the checks a payer profile selects over a
+"""The insurer-readiness check (``txplan check``, ``render --check``): run the rules a payer profile selects over a
 valid plan and report every finding with its file, line, severity and rule."""
 
 from __future__ import annotations

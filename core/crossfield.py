@@ -15,7 +15,7 @@ from .fieldpath import PathTuple
 from .loader import Plan
 
 
-def problems(plan: Plan, instruments: Mapping[str, Instrument] | None = None) -> list[Problem]:
+def cross_field_problems(plan: Plan, instruments: Mapping[str, Instrument] | None = None) -> list[Problem]:
     """Every cross-field problem in ``plan`` (errors and warnings); ``instruments`` are the
     registered ones, against which objectives' measures are checked."""
     data = plan.data

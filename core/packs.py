@@ -15,6 +15,7 @@ import jsonschema
 
 from .contracts import InterventionLibrary
 from .errors import PackError, PlanError, Problem
+from .images import image_problem
 from .loader import load_plan_bytes
 from .patterns import pattern_problems
 from .safe_paths import MAX_LIBRARY_BYTES, MAX_LOGO_BYTES, MAX_MANIFEST_BYTES, MAX_REFERENCE_BYTES, UnsafePackPath, locate, read_located
@@ -178,59 +179,6 @@ def _load(spec: str, registered: Mapping[str, Any], seen: tuple[str, ...]) -> Te
     if parent is None and "sections" not in manifest:
         raise PackError(f"{manifest_path}: a pack that extends no other pack must list its sections")
     return TemplatePack(name, root, origin, manifest, parent)
-
-
-MAX_IMAGE_BYTES = MAX_LOGO_BYTES
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def image_problem(data: bytes) -> str | None:
-    """Why ``data`` cannot be a letterhead image (``None`` when it is a whole PNG or JPEG of sane
-    size). A truncated or corrupt image is caught here, not deep in the Word writer."""
-    if not (data.startswith(PNG_SIGNATURE) or data.startswith(b"\xff\xd8\xff")):
-        return "is not a PNG or JPEG image"
-    if len(data) > MAX_IMAGE_BYTES:
-        return f"is {len(data):,} bytes; at most {MAX_IMAGE_BYTES:,} are allowed"
-    damage = _png_damage(data) if data.startswith(PNG_SIGNATURE) else _jpeg_damage(data)
-    return f"is a damaged image ({damage}); export it again from an image editor" if damage else None
-
-
-def _png_damage(data: bytes) -> str | None:
-    """Walk the PNG's chunks (PNG specification, section 5.3): each must fit in the file and
-    match its CRC; the first is IHDR and the last IEND."""
-    import struct
-    import zlib
-
-    offset, first, last = len(PNG_SIGNATURE), None, None
-    while offset < len(data):
-        if offset + 12 > len(data):
-            return "it is cut short"
-        length, kind = struct.unpack(">I4s", data[offset : offset + 8])
-        end = offset + 12 + length
-        if end > len(data):
-            return "it is cut short"
-        (crc,) = struct.unpack(">I", data[end - 4 : end])
-        if zlib.crc32(data[offset + 4 : end - 4]) != crc:
-            return f"chunk {kind.decode('latin-1')!r} fails its checksum"
-        first, last, offset = first or kind, kind, end
-        if kind == b"IEND":
-            break
-    if first != b"IHDR" or last != b"IEND":
-        return "it is cut short" if first == b"IHDR" else "it has no header"
-    return None
-
-
-def _jpeg_damage(data: bytes) -> str | None:
-    """A JPEG must carry a frame header python-docx can size, and end with its end marker."""
-    from docx.image.image import Image
-
-    if b"\xff\xd9" not in data[-1024:]:
-        return "it is cut short"
-    try:
-        Image.from_blob(data)
-    except Exception:  # noqa: BLE001 - python-docx raises several types for unreadable headers
-        return "its header cannot be read"
-    return None
 
 
 def _looks_like_path(spec: str) -> bool:

@@ -1,39 +1,41 @@
-"""The insurer-readiness check (``txplan check``, ``render --check``): run the rules a payer profile selects over a
-valid plan and report every finding with its file, line, severity and rule."""
+"""The insurer-readiness check (``txplan check``, ``render --check``): run the rules a payer
+profile selects over a valid plan and report every finding with its file, line, severity and
+rule. (The rules themselves are plugins: ``plugins/checks/``.)"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
 from typing import Any
 
-from .contracts import CheckContext, PayerProfile
-from .errors import PluginError, UsageError
+from .contracts import CheckContext, PayerProfile, ScoreResult
+from .errors import PluginError, Problem, UsageError
 from .fieldpath import format_path
 from .loader import Plan
 
 DEFAULT_PROFILE = "commercial-default"
 
 
-@dataclass(frozen=True)
-class Reported:
-    """A finding as printed: ``FILE:LINE: severity: rule: message``."""
+@dataclasses.dataclass(frozen=True)
+class Checker:
+    """A payer profile with its parameters and the date plans are judged at: what ``txplan
+    check`` and ``render --check`` run over each plan."""
 
-    file: str
-    line: int | None
-    path: str
-    severity: str
-    rule: str
-    message: str
+    profile: PayerProfile
+    params: dict[str, Any]
+    as_of: dt.date
 
-    def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
-        subject = f"{self.path}: " if self.path else ""
-        return f"{where}: {self.severity}: {self.rule}: {subject}{self.message}"
+    def run(self, engine: Any, plan: Plan, scores: Mapping[int, ScoreResult] | None = None) -> list[Problem]:
+        """Every finding of the profile's rules on a valid ``plan`` (see :func:`run_checks`)."""
+        return run_checks(engine, plan, self.profile, self.params, self.as_of, scores)
 
-    def as_json(self) -> dict[str, Any]:
-        """The finding as ``txplan check --json`` prints it."""
-        return asdict(self)
+
+def checker_for(engine: Any, payer: str | None = None, as_of: dt.date | None = None) -> Checker:
+    """The :class:`Checker` for ``engine``'s pack: the profile ``payer`` names (else the pack's,
+    else the default), judging at ``as_of`` (else the engine's date, else today)."""
+    profile, params = select_profile(engine, payer)
+    return Checker(profile, params, as_of or engine.as_of or dt.date.today())
 
 
 def select_profile(engine: Any, requested: str | None) -> tuple[PayerProfile, dict[str, Any]]:
@@ -49,13 +51,13 @@ def select_profile(engine: Any, requested: str | None) -> tuple[PayerProfile, di
     return profile, {**profile.params, **setting.get("params", {})}
 
 
-def run_checks(engine: Any, plan: Plan, profile: PayerProfile, params: dict[str, Any], as_of: dt.date) -> list[Reported]:
-    """Every finding of the profile's checks on a valid ``plan``, in line order."""
-    results = {}
-    for index, assessment in enumerate(plan.data.get("assessments") or []):
-        instrument = engine.host.instruments.get(assessment.get("instrument"))
-        if instrument is not None:
-            results[index] = instrument.score(assessment)
+def run_checks(
+    engine: Any, plan: Plan, profile: PayerProfile, params: dict[str, Any], as_of: dt.date, scores: Mapping[int, ScoreResult] | None = None
+) -> list[Problem]:
+    """Every finding of the profile's checks on a valid ``plan``, in line order, each a
+    :class:`Problem` naming its ``rule``. ``scores`` (from :meth:`Engine.score`) are the plan's
+    assessment results when the caller has them already; otherwise they are computed here."""
+    results = dict(scores) if scores is not None else engine.score(plan)
     context = CheckContext(plan, as_of, params, engine.host.instruments, engine.libraries, results)
     found = []
     for rule, severity in profile.rules.items():
@@ -70,5 +72,5 @@ def run_checks(engine: Any, plan: Plan, profile: PayerProfile, params: dict[str,
             raise PluginError(f"check '{rule}'{who} failed: {type(exc).__name__}") from exc
         for finding in findings:
             level = "warning" if "warning" in (severity, finding.severity) else "error"
-            found.append(Reported(plan.source, plan.line_of(finding.path), format_path(finding.path), level, rule, finding.message))
+            found.append(Problem(plan.source, plan.line_of(finding.path), format_path(finding.path), finding.message, level, rule))
     return sorted(found, key=lambda r: (r.line or 0, r.rule))

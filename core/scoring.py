@@ -42,7 +42,7 @@ def administration_validator(instrument: Instrument) -> PlanValidator:
 def score_file(instrument: Instrument, path: str | Path) -> ScoreResult:
     """Score the administration in ``path``; :class:`PlanError` naming each bad item."""
     administration = load_administration(instrument, path)
-    errors = [p for p in administration_validator(instrument).problems(administration) if p.severity == "error"]
+    errors = [p for p in administration_validator(instrument).validate(administration) if p.severity == "error"]
     if errors:
         raise PlanError(problems=errors)
     return instrument.score(administration.data)

@@ -80,13 +80,13 @@ class PlanValidator:
         _assert_formats_checked(schema, checker)
         self._validator = _Validator(schema, format_checker=checker, registry=registry)
 
-    def problems(self, plan: Plan) -> list[Problem]:
+    def validate(self, plan: Plan) -> list[Problem]:
         """Every problem in ``plan``, schema and cross-field, errors and warnings, in line order."""
         found: dict[tuple[Any, ...], Problem] = {}
         for error in self._validator.iter_errors(plan.data):
             for problem in self._describe(error, plan):
                 found.setdefault((problem.line, problem.path, problem.message), problem)
-        for problem in crossfield.problems(plan, self.instruments):
+        for problem in crossfield.cross_field_problems(plan, self.instruments):
             found.setdefault((problem.line, problem.path, problem.message), problem)
         for problem in individualisation.library_warnings(plan, self.libraries, self._library_texts):
             found.setdefault((problem.line, problem.path, problem.message), problem)

@@ -17,16 +17,16 @@ if TYPE_CHECKING:
 EXAMPLE_PLAN = "attachment-plan.yaml"
 
 
-def engine_for(args: argparse.Namespace) -> Engine:
+def engine_from_args(args: argparse.Namespace) -> Engine:
     """The engine for these options: plugins (unless --no-plugins) and the --pack given."""
     from ..pipeline import Engine
 
-    host = host_for(args)
+    host = host_from_args(args)
     as_of = getattr(args, "as_of", None)
     return Engine(getattr(args, "pack", None), host=host, as_of=as_of_date(as_of) if as_of else None)
 
 
-def host_for(args: argparse.Namespace) -> Any:
+def host_from_args(args: argparse.Namespace) -> Any:
     """The plugin host, with plugin problems printed as warnings."""
     from ..plugin_host import PluginHost
 

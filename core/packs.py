@@ -3,20 +3,18 @@ it extends (practice pack -> the pack it extends -> default)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
 from .contracts import InterventionLibrary
+from .datafile import parse_data_bytes
 from .errors import PackError, PlanError, Problem
 from .images import image_problem
-from .loader import load_plan_bytes
 from .patterns import pattern_problems
 from .safe_paths import MAX_LIBRARY_BYTES, MAX_LOGO_BYTES, MAX_MANIFEST_BYTES, MAX_REFERENCE_BYTES, UnsafePackPath, locate, read_located
 
@@ -26,17 +24,12 @@ MAX_EXTENDS_DEPTH = 8
 
 @dataclass
 class TemplatePack:
-    """A loaded template pack and the chain of packs it extends.
-
-    ``origin`` says where it came from (``built-in``, ``folder ...``, ``plugin '...'``).
-    """
+    """A loaded template pack and the chain of packs it extends."""
 
     name: str
     root: Path
-    origin: str
     manifest: dict[str, Any]
     parent: TemplatePack | None = None
-    _labels: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def chain(self) -> list[TemplatePack]:
         """This pack, then the pack it extends, and so on to the default pack."""
@@ -151,9 +144,9 @@ def _load(spec: str, registered: Mapping[str, Any], seen: tuple[str, ...]) -> Te
         raise PackError(f"template pack '{seen[0]}' extends more than {MAX_EXTENDS_DEPTH} packs deep")
     if spec in registered:
         source = registered[spec]
-        root, origin = Path(str(source.root)), "built-in" if spec == DEFAULT_PACK else "installed plugin"
+        root = Path(str(source.root))
     elif _looks_like_path(spec):
-        root, origin = Path(spec), f"folder {spec}"
+        root = Path(spec)
         if not root.is_dir():
             raise PackError(f"template pack folder '{spec}' does not exist")
     else:
@@ -178,7 +171,7 @@ def _load(spec: str, registered: Mapping[str, Any], seen: tuple[str, ...]) -> Te
     parent = _load(parent_name, registered, (*seen, name)) if parent_name else None
     if parent is None and "sections" not in manifest:
         raise PackError(f"{manifest_path}: a pack that extends no other pack must list its sections")
-    return TemplatePack(name, root, origin, manifest, parent)
+    return TemplatePack(name, root, manifest, parent)
 
 
 def _looks_like_path(spec: str) -> bool:
@@ -187,7 +180,7 @@ def _looks_like_path(spec: str) -> bool:
 
 def _read_manifest(path: Path, raw: bytes) -> dict[str, Any]:
     try:
-        loaded = load_plan_bytes(raw, str(path))
+        loaded = parse_data_bytes(raw, str(path))
     except PlanError as exc:
         raise PackError(problems=exc.problems) from None
     problems = [
@@ -210,8 +203,9 @@ def _manifest_message(error: jsonschema.ValidationError) -> str:
 
 @lru_cache(maxsize=1)
 def _manifest_validator() -> jsonschema.Draft202012Validator:
-    schema = json.loads(resources.files("txplan.schemas").joinpath("pack.schema.json").read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
+    from .schema import bundled_schema
+
+    return jsonschema.Draft202012Validator(bundled_schema("pack.schema.json"))
 
 
 def problem_in_template(pack: TemplatePack, template: str, line: int | None, message: str) -> Problem:

@@ -53,8 +53,8 @@ def check_instrument(instrument: Instrument, valid: Sequence[Mapping[str, Any]],
     (the instrument's fields, without ``instrument`` and ``date``); give at least one of each."""
     import jsonschema
 
+    from .datafile import check_data
     from .scoring import administration_validator
-    from .loader import plan_from_data
 
     problems = list(instrument.problems())
     if not valid or not invalid:
@@ -73,7 +73,7 @@ def check_instrument(instrument: Instrument, valid: Sequence[Mapping[str, Any]],
             problems.append(f"threshold on score '{score_name}', which is not in score_labels")
     for index, example in enumerate(valid):
         data = {"instrument": instrument.id, **copy.deepcopy(dict(example))}
-        errors = validator.validate(plan_from_data(data, f"valid[{index}]"))
+        errors = validator.validate(check_data(data, f"valid[{index}]"))
         if errors:
             problems.extend(f"valid[{index}] is refused: {error}" for error in errors)
             continue
@@ -99,7 +99,7 @@ def check_instrument(instrument: Instrument, valid: Sequence[Mapping[str, Any]],
     for index, example in enumerate(invalid):
         data = {"instrument": instrument.id, **copy.deepcopy(dict(example))}
         try:
-            errors = validator.validate(plan_from_data(data, f"invalid[{index}]"))
+            errors = validator.validate(check_data(data, f"invalid[{index}]"))
         except Exception:  # noqa: BLE001 - refused while loading is refused
             continue
         if not [e for e in errors if e.severity == "error"]:

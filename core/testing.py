@@ -1,13 +1,13 @@
 """Helpers for people who write txplan plugins and template packs: a sample plan, a render
-helper, and conformance checks to run in your own tests.
+helper, and conformance assertions to run in your own tests.
 
-    from txplan.testing import check_instrument, render
+    from txplan.testing import assert_instrument_conforms, render
     from my_plugin import MY_SCALE
 
     def test_my_scale_conforms():
-        check_instrument(MY_SCALE, valid=[{"responses": [0, 1, 2]}], invalid=[{"responses": [9]}])
+        assert_instrument_conforms(MY_SCALE, valid=[{"responses": [0, 1, 2]}], invalid=[{"responses": [9]}])
 
-A check raises ``AssertionError`` listing every problem it found.
+Each assertion raises ``AssertionError`` listing every problem it found.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 
 from .contracts import Instrument, OutputFormat, ScoreResult
 
-__all__ = ["check_instrument", "check_output_format", "render", "sample_plan", "sample_plan_path"]
+__all__ = ["assert_instrument_conforms", "assert_output_format_conforms", "render", "sample_plan", "sample_plan_path"]
 
 
 def sample_plan_path() -> Path:
@@ -46,7 +46,7 @@ def render(plan: Any = None, format: str = "markdown", *, plugins: Iterable[obje
     return engine.render(engine.load(plan if plan is not None else sample_plan_path()), format)
 
 
-def check_instrument(instrument: Instrument, valid: Sequence[Mapping[str, Any]], invalid: Sequence[Mapping[str, Any]]) -> None:
+def assert_instrument_conforms(instrument: Instrument, valid: Sequence[Mapping[str, Any]], invalid: Sequence[Mapping[str, Any]]) -> None:
     """Check an instrument plugin's object: complete metadata, a usable schema fragment that joins
     the plan schema, answers accepted or refused as expected, and pure, deterministic scoring whose
     scores, flags and thresholds are all declared. ``valid`` and ``invalid`` are administrations
@@ -108,7 +108,7 @@ def check_instrument(instrument: Instrument, valid: Sequence[Mapping[str, Any]],
         raise AssertionError(_report(instrument, problems))
 
 
-def check_output_format(output_format: OutputFormat) -> None:
+def assert_output_format_conforms(output_format: OutputFormat) -> None:
     """Check an output format: well-formed registration, and the sample plan renders to the same
     non-empty bytes twice."""
     problems = list(output_format.problems())

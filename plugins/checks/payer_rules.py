@@ -4,13 +4,13 @@ paper); a payer profile decides which run and how serious their findings are."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator
 from typing import Any
 
 from txplan import hookimpl
 from txplan.contracts import Check, CheckContext, Finding
+from txplan.plan_data import iso_date
 
 from .code_sets import CODE_SET_CHECKS
 
@@ -19,12 +19,6 @@ CHILDHOOD_ATTACHMENT_CODES = {"F94.1", "F94.2"}
 FIRST_PERSON = re.compile(r"\b(I|I'm|I've|I'd|I'll|me|my|myself|mine)\b", re.IGNORECASE)
 MEASURABLE = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|twice|once|daily|weekly|monthly|every|each|all|none|no longer)\b", re.IGNORECASE)
 
-
-def _date(value: Any) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
 
 
 def _items(data: Any, key: str) -> list[tuple[int, dict[str, Any]]]:
@@ -58,8 +52,8 @@ def z_code(ctx: CheckContext) -> Iterator[Finding]:
 
 def childhood_attachment(ctx: CheckContext) -> Iterator[Finding]:
     """F94.1 and F94.2 are diagnoses of childhood; adult clients need another code."""
-    born = _date((ctx.data.get("client") or {}).get("date_of_birth"))
-    start = _date((ctx.data.get("plan") or {}).get("start_date")) or ctx.as_of
+    born = iso_date((ctx.data.get("client") or {}).get("date_of_birth"))
+    start = iso_date((ctx.data.get("plan") or {}).get("start_date")) or ctx.as_of
     if not born:
         return
     age = start.year - born.year - ((start.month, start.day) < (born.month, born.day))
@@ -116,7 +110,7 @@ def therapy_elements(ctx: CheckContext) -> Iterator[Finding]:
 
 def plan_current(ctx: CheckContext) -> Iterator[Finding]:
     """The plan is no older than the profile allows on the date judged."""
-    start = _date((ctx.data.get("plan") or {}).get("start_date"))
+    start = iso_date((ctx.data.get("plan") or {}).get("start_date"))
     limit = int(ctx.params.get("max_plan_age_days", 365))
     if start and (ctx.as_of - start).days > limit:
         yield Finding(("plan", "start_date"), f"the plan was established {(ctx.as_of - start).days} days before {ctx.as_of.isoformat()}; "
@@ -128,7 +122,7 @@ def plan_current(ctx: CheckContext) -> Iterator[Finding]:
 def plan_duration(ctx: CheckContext) -> Iterator[Finding]:
     """The plan's period stays within a year."""
     block = ctx.data.get("plan") or {}
-    start, end = _date(block.get("start_date")), _date(block.get("end_date"))
+    start, end = iso_date(block.get("start_date")), iso_date(block.get("end_date"))
     if start and end and (end - start).days > 366:
         yield Finding(("plan", "end_date"), "the plan runs for more than a year; payers expect a target within a year", "warning")
     if start and not end:
@@ -138,8 +132,8 @@ def plan_duration(ctx: CheckContext) -> Iterator[Finding]:
 def review_schedule(ctx: CheckContext) -> Iterator[Finding]:
     """Reviews are scheduled within the interval, and a review that is due is not overdue."""
     interval = int(ctx.params.get("review_interval_days", 90))
-    start = _date((ctx.data.get("plan") or {}).get("start_date"))
-    reviews = sorted(d for d in (_date(v) for v in ctx.data.get("review_dates") or []) if d)
+    start = iso_date((ctx.data.get("plan") or {}).get("start_date"))
+    reviews = sorted(d for d in (iso_date(v) for v in ctx.data.get("review_dates") or []) if d)
     if not reviews:
         yield Finding(("review_dates",) if "review_dates" in ctx.data else (), f"no review dates: schedule reviews at least every {interval} days "
                       "(the practice's review interval, check.params.review_interval_days)")
@@ -147,7 +141,7 @@ def review_schedule(ctx: CheckContext) -> Iterator[Finding]:
     previous = start
     for review in reviews:
         if previous and (review - previous).days > interval:
-            index = [d for d in (_date(v) for v in ctx.data["review_dates"])].index(review)
+            index = [d for d in (iso_date(v) for v in ctx.data["review_dates"])].index(review)
             yield Finding(("review_dates", index), f"{(review - previous).days} days after the previous review or the plan's start; "
                           f"the practice's review interval is {interval} days (check.params.review_interval_days)")
         previous = review
@@ -177,11 +171,11 @@ def client_signature(ctx: CheckContext) -> Iterator[Finding]:
 
 def standardised_measure(ctx: CheckContext) -> Iterator[Finding]:
     """A standardised instrument is used to monitor progress, and again since the last review."""
-    given = sorted((_date(a.get("date")), i) for i, a in _items(ctx.data, "assessments") if a.get("instrument") in ctx.instruments and _date(a.get("date")))
+    given = sorted((iso_date(a.get("date")), i) for i, a in _items(ctx.data, "assessments") if a.get("instrument") in ctx.instruments and iso_date(a.get("date")))
     if not given:
         yield Finding(("assessments",) if "assessments" in ctx.data else (), "no standardised instrument administered: record one (PHQ-9, GAD-7, ECR-R, ...) to monitor progress")
         return
-    past_reviews = [d for d in (_date(v) for v in ctx.data.get("review_dates") or []) if d and d <= ctx.as_of]
+    past_reviews = [d for d in (iso_date(v) for v in ctx.data.get("review_dates") or []) if d and d <= ctx.as_of]
     if past_reviews and given[-1][0] < max(past_reviews):
         yield Finding(("assessments",), f"no standardised instrument since the review of {max(past_reviews).isoformat()}", "warning")
 
@@ -189,14 +183,14 @@ def standardised_measure(ctx: CheckContext) -> Iterator[Finding]:
 def safety_follow_up(ctx: CheckContext) -> Iterator[Finding]:
     """A safety flag (PHQ-9 item 9) needs a documented safety plan or follow-up on or after it."""
     safety = ctx.data.get("safety_plan") if isinstance(ctx.data.get("safety_plan"), dict) else None
-    planned = _date(safety.get("date")) if safety else None
+    planned = iso_date(safety.get("date")) if safety else None
     for index, assessment in _items(ctx.data, "assessments"):
         instrument = ctx.instruments.get(assessment.get("instrument"))
         result = ctx.results.get(index)
         if not instrument or not result:
             continue
         for flag in result.flags:
-            if flag in instrument.safety_flags and (planned is None or planned < (_date(assessment.get("date")) or planned)):
+            if flag in instrument.safety_flags and (planned is None or planned < (iso_date(assessment.get("date")) or planned)):
                 yield Finding(("assessments", index), f"{instrument.flags.get(flag, flag)} No safety plan or follow-up is documented on or after "
                               f"{assessment.get('date')}: add safety_plan with its date and what was agreed.")
 

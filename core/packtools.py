@@ -68,10 +68,11 @@ def new_pack(name: str, folder: Path, extends: str, parent: Any) -> list[Path]:
     your letterhead). Refuses a folder that exists and is not empty."""
     if folder.exists() and any(folder.iterdir()):
         raise OutputError(f"{folder} already exists and is not empty; choose another folder")
-    from .contracts import ID_PATTERN
+    from .contracts import id_problem
 
-    if not ID_PATTERN.match(name):
-        raise PackError(f"pack name '{name}' must be lower case letters, digits and hyphens")
+    problem = id_problem("pack name", name)
+    if problem:
+        raise PackError(problem)
     templates = folder / "templates"
     templates.mkdir(parents=True, exist_ok=True)
     sections = "\n".join(f"#   - {s}" for s in parent.sections)

@@ -21,7 +21,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +49,7 @@ def run_plans(
     checker: Checker | None = None,
     jobs: int = 1,
     load_entrypoints: bool = True,
-) -> Iterator[tuple[Path, PlanResult]]:
+) -> Generator[tuple[Path, PlanResult], None, None]:
     """Yield ``(plan, result)`` for each ``(plan, formats)`` of ``work``, in the order given,
     each from :func:`txplan.jobs.run_plan`: in this process, or in ``jobs`` worker processes,
     each with its own engine for the same pack and plugins (third-party ones only when

@@ -21,6 +21,7 @@ from .common import engine_from_args
 
 if TYPE_CHECKING:
     from ..contracts import OutputFormat
+    from ..jobs import PlanResult
     from ..pipeline import Engine
 
 #: The format `txplan render` writes when none is asked for.
@@ -41,42 +42,53 @@ def cmd_render(args: argparse.Namespace) -> int:
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     console = Console()
     progress = Progress(len(targets), enabled=len(targets) > 1 and _is_terminal(sys.stderr), console=console)
-    failed = 0
-    folders_ready = False
-    check_failed = 0
     work = [(plan, [fmt for fmt, _ in outputs]) for plan, outputs in targets]
-    paths = {plan: {fmt.name: path for fmt, path in outputs} for plan, outputs in targets}
+    writer = _Writer(targets, console)
     with contextlib.closing(run_plans(engine, work, checker=checker, jobs=jobs, load_entrypoints=not args.no_plugins)) as results:
         for plan_path, result in results:
             progress.clear()
-            # An invalid plan shows its errors; a valid one its warnings and the check's findings.
-            for problem in result.errors if not result.valid else [*result.warnings, *(result.findings or [])]:
-                console.err(str(problem))
-            if result.check_failed:
-                check_failed += 1
-                console.err(f"txplan: {plan_path}: not written: the insurer-readiness check found errors")
-            elif not result.valid:
-                failed += 1
-                console.err(f"txplan: {plan_path}: not rendered")
-            else:
-                from ..output import ensure_folder, write_outputs
-
-                if not folders_ready:
-                    for folder in {path.parent for _, outs in targets for _, path in outs}:
-                        ensure_folder(folder)
-                    folders_ready = True
-                rendered = [(paths[plan_path][name], content) for name, content in result.outputs.items()]
-                write_outputs(rendered)
-                for path, _ in rendered:
-                    console.out(f"wrote {path}")
+            writer.take(plan_path, result)
             progress.step()
     progress.done()
-    if failed:
-        console.err(f"txplan: {failed} of {len(targets)} plans could not be rendered")
+    if writer.failed:
+        console.err(f"txplan: {writer.failed} of {len(targets)} plans could not be rendered")
         return console.exit_code(EXIT_BAD_INPUT)
-    if check_failed:
+    if writer.check_failed:
         return console.exit_code(EXIT_CHECK_FAILED)
     return console.exit_code(EXIT_OK)
+
+
+class _Writer:
+    """Prints each plan's result and writes its outputs, counting the plans not written."""
+
+    def __init__(self, targets: list[tuple[Path, list[tuple[OutputFormat, Path]]]], console: Console) -> None:
+        self.targets, self.console = targets, console
+        self.paths = {plan: {fmt.name: path for fmt, path in outputs} for plan, outputs in targets}
+        self.failed = self.check_failed = 0
+        self.folders_ready = False
+
+    def take(self, plan_path: Path, result: PlanResult) -> None:
+        """Report one plan: an invalid one shows its errors; a valid one its warnings and the
+        check's findings, then its files are written unless the check found errors."""
+        for problem in result.errors if not result.valid else [*result.warnings, *(result.findings or [])]:
+            self.console.err(str(problem))
+        if result.check_failed:
+            self.check_failed += 1
+            self.console.err(f"txplan: {plan_path}: not written: the insurer-readiness check found errors")
+        elif not result.valid:
+            self.failed += 1
+            self.console.err(f"txplan: {plan_path}: not rendered")
+        else:
+            from ..output import ensure_folder, write_outputs
+
+            if not self.folders_ready:
+                for folder in {path.parent for _, outs in self.targets for _, path in outs}:
+                    ensure_folder(folder)
+                self.folders_ready = True
+            rendered = [(self.paths[plan_path][name], content) for name, content in result.outputs.items()]
+            write_outputs(rendered)
+            for path, _ in rendered:
+                self.console.out(f"wrote {path}")
 
 
 def _is_terminal(stream: Any) -> bool:

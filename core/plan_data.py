@@ -11,13 +11,18 @@ from typing import Any
 from .fieldpath import PathTuple
 
 
-def entries(container: Any, key: str, base: PathTuple = ()) -> list[tuple[PathTuple, dict[str, Any]]]:
-    """The mappings in the list ``container[key]``, each with its path (``(*base, key, index)``);
-    nothing when ``container`` is not a mapping or ``key`` holds no list."""
+def indexed_entries(container: Any, key: str) -> list[tuple[int, dict[str, Any]]]:
+    """The mappings in the list ``container[key]``, each with its index in that list; nothing
+    when ``container`` is not a mapping or ``key`` holds no list."""
     values = container.get(key) if isinstance(container, dict) else None
     if not isinstance(values, list):
         return []
-    return [((*base, key, index), item) for index, item in enumerate(values) if isinstance(item, dict)]
+    return [(index, item) for index, item in enumerate(values) if isinstance(item, dict)]
+
+
+def entries(container: Any, key: str, base: PathTuple = ()) -> list[tuple[PathTuple, dict[str, Any]]]:
+    """:func:`indexed_entries`, each with its field path (``(*base, key, index)``) instead."""
+    return [((*base, key, index), item) for index, item in indexed_entries(container, key)]
 
 
 def iso_date(value: Any) -> dt.date | None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from txplan import hookimpl
 from txplan.contracts import Check, CheckContext, Finding
-from txplan.plan_data import iso_date
+from txplan.plan_data import indexed_entries, iso_date
 
 from .code_sets import CODE_SET_CHECKS
 
@@ -21,14 +21,10 @@ MEASURABLE = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten
 
 
 
-def _items(data: Any, key: str) -> list[tuple[int, dict[str, Any]]]:
-    values = data.get(key) if isinstance(data, dict) else None
-    return [(i, v) for i, v in enumerate(values) if isinstance(v, dict)] if isinstance(values, list) else []
-
 
 def primary_diagnosis(ctx: CheckContext) -> Iterator[Finding]:
     """A primary diagnosis with a well-formed ICD-10-CM code."""
-    diagnoses = _items(ctx.data, "diagnoses")
+    diagnoses = indexed_entries(ctx.data, "diagnoses")
     if not diagnoses:
         yield Finding(("diagnoses",), "no diagnosis: payers need a covered ICD-10-CM diagnosis")
         return
@@ -38,7 +34,7 @@ def primary_diagnosis(ctx: CheckContext) -> Iterator[Finding]:
 
 
 def _primary(ctx: CheckContext) -> tuple[int, dict[str, Any]] | None:
-    diagnoses = _items(ctx.data, "diagnoses")
+    diagnoses = indexed_entries(ctx.data, "diagnoses")
     return next(((i, d) for i, d in diagnoses if d.get("primary")), diagnoses[0] if len(diagnoses) == 1 else None)
 
 
@@ -59,7 +55,7 @@ def childhood_attachment(ctx: CheckContext) -> Iterator[Finding]:
     age = start.year - born.year - ((start.month, start.day) < (born.month, born.day))
     if age < ADULT_AGE:
         return
-    for index, diagnosis in _items(ctx.data, "diagnoses"):
+    for index, diagnosis in indexed_entries(ctx.data, "diagnoses"):
         if str(diagnosis.get("code", "")).upper() in CHILDHOOD_ATTACHMENT_CODES:
             yield Finding(("diagnoses", index, "code"), f"{diagnosis['code']} is a diagnosis of childhood and the client is {age}: "
                           "adult attachment difficulties are not an ICD diagnosis; code the disorder treated", "warning")
@@ -67,8 +63,8 @@ def childhood_attachment(ctx: CheckContext) -> Iterator[Finding]:
 
 def measurable_objectives(ctx: CheckContext) -> Iterator[Finding]:
     """Objectives need a measurable criterion and a target date."""
-    for gi, goal in _items(ctx.data, "goals"):
-        for oi, objective in _items(goal, "objectives"):
+    for gi, goal in indexed_entries(ctx.data, "goals"):
+        for oi, objective in indexed_entries(goal, "objectives"):
             base = ("goals", gi, "objectives", oi)
             if not objective.get("target_date"):
                 yield Finding((*base,), "objective has no target date")
@@ -79,7 +75,7 @@ def measurable_objectives(ctx: CheckContext) -> Iterator[Finding]:
 
 def client_words(ctx: CheckContext) -> Iterator[Finding]:
     """Goals in the client's own words."""
-    for gi, goal in _items(ctx.data, "goals"):
+    for gi, goal in indexed_entries(ctx.data, "goals"):
         statement = str(goal.get("statement") or "")
         if not FIRST_PERSON.search(statement):
             yield Finding(("goals", gi, "statement"), "does not read as the client's own words (no 'I' or 'my'): quote the client, and put the clinical wording in clinical_statement")
@@ -87,7 +83,7 @@ def client_words(ctx: CheckContext) -> Iterator[Finding]:
 
 def intervention_frequency(ctx: CheckContext) -> Iterator[Finding]:
     """Every intervention says how often."""
-    for index, intervention in _items(ctx.data, "interventions"):
+    for index, intervention in indexed_entries(ctx.data, "interventions"):
         if not str(intervention.get("frequency") or "").strip():
             yield Finding(("interventions", index), f"intervention {intervention.get('id', index + 1)} has no frequency")
 
@@ -171,7 +167,7 @@ def client_signature(ctx: CheckContext) -> Iterator[Finding]:
 
 def standardised_measure(ctx: CheckContext) -> Iterator[Finding]:
     """A standardised instrument is used to monitor progress, and again since the last review."""
-    given = sorted((iso_date(a.get("date")), i) for i, a in _items(ctx.data, "assessments") if a.get("instrument") in ctx.instruments and iso_date(a.get("date")))
+    given = sorted((iso_date(a.get("date")), i) for i, a in indexed_entries(ctx.data, "assessments") if a.get("instrument") in ctx.instruments and iso_date(a.get("date")))
     if not given:
         yield Finding(("assessments",) if "assessments" in ctx.data else (), "no standardised instrument administered: record one (PHQ-9, GAD-7, ECR-R, ...) to monitor progress")
         return
@@ -184,7 +180,7 @@ def safety_follow_up(ctx: CheckContext) -> Iterator[Finding]:
     """A safety flag (PHQ-9 item 9) needs a documented safety plan or follow-up on or after it."""
     safety = ctx.data.get("safety_plan") if isinstance(ctx.data.get("safety_plan"), dict) else None
     planned = iso_date(safety.get("date")) if safety else None
-    for index, assessment in _items(ctx.data, "assessments"):
+    for index, assessment in indexed_entries(ctx.data, "assessments"):
         instrument = ctx.instruments.get(assessment.get("instrument"))
         result = ctx.results.get(index)
         if not instrument or not result:

@@ -143,3 +143,14 @@ def test_loading_a_plan_needs_no_templates_or_schema_validator(example_path: Pat
     )
     out = subprocess.run([sys.executable, "-c", probe, str(example_path)], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_validate_builds_no_templates(example_path: Path) -> None:
+    """`txplan validate` needs plugins, schema and validator, not the pack's templates: Jinja2 is
+    never imported, nor the Word writer's libraries."""
+    probe = (
+        "import sys; from txplan.cli import main; code = main(['validate', sys.argv[1]]); "
+        "print(code, sorted(m for m in ('jinja2', 'docx', 'lxml') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe, str(example_path)], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "0 []"

@@ -99,12 +99,7 @@ def lint_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
     what each output format needs of the pack (the reference document and its styles). The pack
     is built by the same :class:`~txplan.pipeline.Engine` that renders with it, under the same
     limits (an endless loop must not hang the check)."""
-    import jinja2
-
-    from .contracts import RenderedDocument, Section
-    from .images import IMAGE_SUFFIXES, image_problem
     from .pipeline import Engine
-    from .safe_paths import MAX_LOGO_BYTES, UnsafePackPath, read_inside
     from .templating import make_environment
 
     messages: list[str] = []
@@ -119,6 +114,28 @@ def lint_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
         env = make_environment([(name, root), *Engine(host=host).pack.template_roots()])
         if not root.is_dir():
             return messages
+    broken = _lint_template_syntax(root, name, env, messages)
+    _lint_images(root, name, messages)
+    if pack is None:
+        return messages
+    try:
+        pack.logo  # noqa: B018 - reads and checks the logo named in pack.yaml
+    except TxplanError as exc:
+        messages.extend(exc.lines())
+    try:
+        engine.libraries  # noqa: B018 - built for its errors
+    except TxplanError as exc:
+        messages.extend(exc.lines())
+        engine.libraries = dict(host.intervention_libraries)  # the rest is checked with the plugins' own
+    _lint_sample_render(engine, sample_plan, broken, messages)
+    return list(dict.fromkeys(messages))  # a fault seen by two steps is reported once
+
+
+def _lint_template_syntax(root: Path, name: str, env: Any, messages: list[str]) -> set[str]:
+    """Compile every template of the pack's own ``templates/`` folder; report each that does not
+    compile (with its line) and return their names."""
+    import jinja2
+
     broken: set[str] = set()
     own = root / "templates"
     for path in sorted(own.rglob("*.j2")) if own.is_dir() else []:
@@ -131,6 +148,14 @@ def lint_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
         except Exception as exc:  # noqa: BLE001 - unreadable file, link, ...
             broken.add(template)
             messages.append(f"pack '{name}' template {template}: {exc}")
+    return broken
+
+
+def _lint_images(root: Path, name: str, messages: list[str]) -> None:
+    """Report every image file in the pack that is unsafe to read or not a whole PNG or JPEG."""
+    from .images import IMAGE_SUFFIXES, image_problem
+    from .safe_paths import MAX_LOGO_BYTES, UnsafePackPath, read_inside
+
     for image in sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES):
         try:
             data = read_inside(root, image.relative_to(root), MAX_LOGO_BYTES)
@@ -140,17 +165,14 @@ def lint_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
         problem = image_problem(data) if data is not None else None
         if problem:
             messages.append(f"{image}: {problem}")
-    if pack is None:
-        return messages
-    try:
-        pack.logo  # noqa: B018 - reads and checks the logo named in pack.yaml
-    except TxplanError as exc:
-        messages.extend(exc.lines())
-    try:
-        engine.libraries  # noqa: B018 - built for its errors
-    except TxplanError as exc:
-        messages.extend(exc.lines())
-        engine.libraries = dict(host.intervention_libraries)  # the rest is checked with the plugins' own
+
+
+def _lint_sample_render(engine: Any, sample_plan: Path, broken: set[str], messages: list[str]) -> None:
+    """Render the sample plan section by section (skipping the ``broken`` templates), then
+    through every output format, reporting what fails."""
+    from .contracts import RenderedDocument, Section
+
+    pack, host = engine.pack, engine.host
     context = engine.context(engine.load(sample_plan))
     sections: list[Section] = []
     for section in engine.sections:
@@ -173,4 +195,3 @@ def lint_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
             messages.extend(exc.lines())
         except Exception as exc:  # noqa: BLE001 - a format plugin's own failure, named
             messages.append(f"output format '{output_format.name}' failed on the sample plan: {type(exc).__name__}")
-    return list(dict.fromkeys(messages))  # a fault seen by two steps is reported once

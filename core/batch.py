@@ -65,7 +65,8 @@ def run_plans(
 
     jobs_sent = [(str(plan), [fmt.name for fmt in formats]) for plan, formats in work]
     payer = checker.profile.id if checker is not None else None
-    initargs = (engine.pack_spec, not load_entrypoints, checker is not None, payer, engine.as_of, os.getpid())
+    check_as_of = checker.as_of if checker is not None else None
+    initargs = (engine.pack_spec, not load_entrypoints, checker is not None, payer, engine.as_of, os.getpid(), check_as_of)
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(work)), initializer=start_worker, initargs=initargs)
     try:
         with signals_held():
@@ -83,10 +84,19 @@ def run_plans(
     pool.shutdown(wait=True)
 
 
-def start_worker(pack: str | None, no_plugins: bool, check: bool = False, payer: str | None = None, as_of: Any = None, parent_pid: int | None = None) -> None:
+def start_worker(
+    pack: str | None,
+    no_plugins: bool,
+    check: bool = False,
+    payer: str | None = None,
+    as_of: Any = None,
+    parent_pid: int | None = None,
+    check_as_of: Any = None,
+) -> None:
     """Make this worker die with ``parent_pid`` (the main process), then build its engine
     (plugins, pack, validator, templates) once, with the main process's ``--as-of`` date, and
-    its checker when ``render --check`` was asked for."""
+    its checker (profile ``payer``, judging at ``check_as_of``, the main process's date) when
+    ``render --check`` was asked for."""
     _worker_signals()
     if parent_pid is not None:
         die_with_parent(parent_pid)
@@ -95,7 +105,7 @@ def start_worker(pack: str | None, no_plugins: bool, check: bool = False, payer:
     from .readiness import checker_for
 
     engine = Engine(pack, host=PluginHost(load_entrypoints=not no_plugins), as_of=as_of).build()
-    _WORKER[:] = [engine, checker_for(engine, payer, as_of) if check else None]
+    _WORKER[:] = [engine, checker_for(engine, payer, check_as_of or as_of) if check else None]
 
 
 def render_in_worker(job: tuple[str, list[str]]) -> PlanResult:

@@ -79,3 +79,14 @@ def test_the_api_and_the_job_give_the_same_document(example_path: Path) -> None:
         assert exc.problems and all(p.severity == "error" for p in exc.problems)
     else:
         raise AssertionError("an invalid plan was rendered")
+
+
+def test_an_unknown_payer_stops_a_parallel_render_before_any_worker(run: Callable[..., Any], example_text: str, tmp_path: Path, monkeypatch: Any) -> None:
+    """`render --check --payer nosuch --jobs 2` is a usage error from the main process (exit 2,
+    the profiles named), not a failure inside worker start-up; nothing is written."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("a.yaml", "b.yaml"):
+        (tmp_path / name).write_text(example_text, encoding="utf-8")
+    result = run("render", "a.yaml", "b.yaml", "--check", "--payer", "nosuch", "--jobs", "2", "-f", "md", "-o", "out/")
+    assert result.code == 2 and "unknown payer profile 'nosuch' (available: " in result.err
+    assert "Traceback" not in result.err and not (tmp_path / "out").exists()

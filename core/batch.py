@@ -71,7 +71,7 @@ def run_plans(
     try:
         with signals_held():
             results = pool.map(render_in_worker, jobs_sent, chunksize=4)  # submits all: the workers start here
-        for (plan_path, _), result in zip(work, results):
+        for (plan_path, _), result in zip(work, results, strict=True):
             yield plan_path, result
     except BaseException:
         # Stopped early (Ctrl-C, SIGTERM, a plugin error, or the caller closed this generator):

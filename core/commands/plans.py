@@ -24,7 +24,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     engine = engine_from_args(args)
     results = [run_plan(engine, name) for name in args.plans]
-    loaded = [(name, result) for name, result in zip(args.plans, results) if result.plan is not None]
+    loaded = [(name, result) for name, result in zip(args.plans, results, strict=True) if result.plan is not None]
     bad = 0
     for result in results:
         if result.plan is None:

@@ -95,6 +95,21 @@ def run_plan(
     return result
 
 
+def validate_together(engine: Engine, sources: Sequence[PlanSource]) -> list[PlanResult]:
+    """:func:`run_plan` (load and validate) for each plan, then compare the plans loaded with
+    each other: a goal statement two plans share is a warning in each (a plan is written for
+    one client). Each result's problems stay in line order."""
+    from .individualisation import shared_goal_warnings
+
+    results = [run_plan(engine, source) for source in sources]
+    loaded = [result for result in results if result.plan is not None]
+    shared = shared_goal_warnings([result.plan for result in loaded if result.plan is not None])
+    for index, result in enumerate(loaded):
+        if index in shared:
+            result.problems = sorted([*result.problems, *shared[index]], key=lambda p: (p.line or 0, p.path))
+    return results
+
+
 def prepare_to_render(engine: Engine, formats: Sequence[OutputFormat]) -> None:
     """Build the engine's templates and let each format check the pack, before any plan: a broken
     pack is reported once, up front, whatever the plans."""

@@ -18,26 +18,22 @@ if TYPE_CHECKING:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Validate each plan and report every problem; plans checked together are also compared
-    with each other (identical goal statements)."""
-    from ..individualisation import shared_goal_warnings
-    from ..jobs import run_plan
+    with each other (identical goal statements). Plans that cannot be loaded are reported first."""
+    from ..jobs import validate_together
 
-    engine = engine_from_args(args)
-    results = [run_plan(engine, name) for name in args.plans]
-    loaded = [(name, result) for name, result in zip(args.plans, results, strict=True) if result.plan is not None]
+    results = validate_together(engine_from_args(args), args.plans)
     bad = 0
     for result in results:
         if result.plan is None:
             bad += 1
             for problem in result.problems:
                 print(problem, file=sys.stderr)
-    shared = shared_goal_warnings([result.plan for _, result in loaded if result.plan is not None])
-    for index, (name, result) in enumerate(loaded):
-        problems = sorted([*result.problems, *shared.get(index, [])], key=lambda p: (p.line or 0, p.path))
-        for problem in problems:
+    for name, result in zip(args.plans, results, strict=True):
+        if result.plan is None:
+            continue
+        for problem in result.problems:
             print(problem, file=sys.stderr)
-        errors = sum(p.severity == "error" for p in problems)
-        warnings = len(problems) - errors
+        errors, warnings = len(result.errors), len(result.warnings)
         if errors:
             bad += 1
             print(f"{name}: invalid ({count(errors, 'error')}, {count(warnings, 'warning')})", file=sys.stderr)

@@ -90,11 +90,16 @@ def throughput(batch: int, pandoc_batch: int, work: Path) -> dict[str, float | N
 
 
 def cold_start(runs: int, work: Path) -> dict[str, float]:
-    """Median wall time of a whole process rendering one document."""
+    """Median wall time of a whole process: rendering one document (txplan and a bare script),
+    validating one plan, and loading one plan through the Python API against reading its YAML
+    alone (what a command that only needs the plan should cost: the engine builds nothing else)."""
     txplan_cli = Path(sys.executable).parent / "txplan"
     commands = {
         "txplan render": [str(txplan_cli), "render", str(PLAN), "-f", "docx", "-o", str(work / "cold.docx")],
         "bare python-docx script": [sys.executable, str(HERE / "bare_python_docx.py"), str(PLAN), str(work / "bare.docx")],
+        "txplan validate": [str(txplan_cli), "validate", str(PLAN)],
+        "python: txplan.load_plan": [sys.executable, "-c", "import sys, txplan; txplan.load_plan(sys.argv[1])", str(PLAN)],
+        "python: yaml.safe_load alone": [sys.executable, "-c", "import sys, yaml; yaml.safe_load(open(sys.argv[1], encoding='utf-8'))", str(PLAN)],
     }
     times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(runs):
@@ -159,14 +164,16 @@ def report(args: argparse.Namespace) -> str:
             ratio = "1.00" if name == "txplan" else "(for information)" if name.startswith("txplan,") else f"{ours / value:,.2f}"
             lines.append(f"| {name} | {value:,.1f} | {ratio} |")
     ratio = cold["txplan render"] / cold["bare python-docx script"]
+    load_ratio = cold["python: txplan.load_plan"] / cold["python: yaml.safe_load alone"]
     lines += [
         "",
-        f"**Cold start** (median of {args.cold_runs} whole processes rendering one document):",
+        f"**Cold start** (median of {args.cold_runs} whole processes each):",
         "",
         "| command | seconds |",
         "|---|---:|",
         *(f"| {name} | {value:.3f} |" for name, value in cold.items()),
-        f"| ratio txplan / bare script | {ratio:.2f} |",
+        f"| ratio txplan render / bare script | {ratio:.2f} |",
+        f"| ratio txplan.load_plan / yaml.safe_load | {load_ratio:.2f} |",
         "",
         f"**Peak memory** over a batch of {args.memory_batch} documents in one process (peak RSS so far):",
         "",

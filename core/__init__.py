@@ -2,8 +2,8 @@
 practice needs.
 
 Plugins import :data:`hookimpl` from here to implement the hooks in :mod:`txplan.hookspecs`.
-The Python API (:func:`load_plan`, :func:`validate_plan`, :func:`render_plan`, :class:`Engine`)
-is what the command line uses too.
+The Python API (:func:`load_plan`, :func:`validate_plan`, :func:`render_plan`, :class:`Engine`,
+and :func:`run_plan`, one plan's whole job) is what the command line uses too.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ __all__ = [
     "OutputError",
     "PackError",
     "PlanError",
+    "PlanResult",
     "PluginError",
     "Problem",
     "TxplanError",
@@ -40,10 +41,18 @@ __all__ = [
     "hookimpl",
     "load_plan",
     "render_plan",
+    "run_plan",
     "validate_plan",
 ]
 
-_LAZY = {"Engine": "pipeline", "load_plan": "api", "render_plan": "api", "validate_plan": "api"}
+_LAZY = {
+    "Engine": "pipeline",
+    "PlanResult": "jobs",
+    "load_plan": "api",
+    "render_plan": "api",
+    "run_plan": "jobs",
+    "validate_plan": "api",
+}
 
 
 def __getattr__(name: str) -> object:

@@ -18,13 +18,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem
+from .errors import PlanError, Problem
+from .jobs import PlanSource, run_plan
 from .loader import Plan
 from .pipeline import Engine
 
 _ENGINES: dict[str | None, Engine] = {}
-
-PlanSource = str | Path | Mapping[str, Any] | Plan
 
 
 def engine_for(pack: str | None = None) -> Engine:
@@ -44,9 +43,11 @@ def load_plan(source: str | Path | Mapping[str, Any]) -> Plan:
 
 def validate_plan(plan: PlanSource, *, pack: str | None = None) -> list[Problem]:
     """Every problem in ``plan`` against the effective schema for ``pack``: errors and warnings
-    (see each problem's ``severity``), in line order. An empty list means valid."""
+    (see each problem's ``severity``), in line order. An empty list means valid.
+
+    Raises :class:`txplan.PlanError` if a file or mapping cannot be loaded at all."""
     engine = engine_for(pack)
-    return engine.validate(_as_plan(engine, plan))
+    return run_plan(engine, _as_plan(engine, plan)).problems
 
 
 def render_plan(plan: PlanSource, format: str = "markdown", *, pack: str | None = None, as_of: dt.date | None = None) -> bytes:
@@ -57,8 +58,12 @@ def render_plan(plan: PlanSource, format: str = "markdown", *, pack: str | None 
     unknown format, :class:`txplan.PackError` for a broken pack.
     """
     engine = engine_for(pack)
+    output_format = engine.output_format(format)
     # The date goes with this call, not on the shared cached engine: other threads may render too.
-    return engine.render(_as_plan(engine, plan), format, as_of=as_of)
+    result = run_plan(engine, _as_plan(engine, plan), formats=[output_format], as_of=as_of)
+    if not result.valid:
+        raise PlanError(problems=result.errors)
+    return result.outputs[output_format.name]
 
 
 def _as_plan(engine: Engine, plan: PlanSource) -> Plan:

@@ -1,11 +1,11 @@
-"""Rendering many plans in worker processes (``txplan render --jobs N``).
+"""Running many plans, in this process or in worker processes (``txplan render --jobs N``).
 
 Each worker builds its own :class:`~txplan.pipeline.Engine` once and renders plan after plan
 with it; rendered bytes go back to the main process, which alone writes files, so the output
 rules (atomic, 0600, all-or-nothing per plan) hold exactly as in a single process.
 
 Workers never outlive the run. When the main process stops on its own (done, Ctrl-C, SIGTERM,
-an error) it stops them (:mod:`txplan.commands.render`). When it is killed outright (SIGKILL,
+an error) it stops them (its pool is shut down). When it is killed outright (SIGKILL,
 out of memory) it cannot, so each worker watches for its parent's death itself: on Linux the
 kernel kills it at once (``prctl(PR_SET_PDEATHSIG)``), and everywhere a watchdog thread ends it
 within a second of seeing its parent process change. Workers ignore Ctrl-C (the terminal sends
@@ -21,11 +21,18 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-_ENGINE: list[Any] = []
+if TYPE_CHECKING:
+    from .contracts import OutputFormat
+    from .jobs import PlanResult
+    from .pipeline import Engine
+    from .readiness import Checker
+
+#: This worker's engine and checker (``None`` without ``--check``), set by :func:`start_worker`.
+_WORKER: list[Any] = []
 
 #: ``PR_SET_PDEATHSIG`` from ``<linux/prctl.h>``: the signal a process gets when its parent dies.
 _PR_SET_PDEATHSIG = 1
@@ -35,28 +42,82 @@ WATCHDOG_SECONDS = 0.5
 _HELD_SIGNALS = {getattr(signal, name) for name in ("SIGINT", "SIGTERM") if hasattr(signal, name)}
 
 
-def start_worker(pack: str | None, no_plugins: bool, check: bool = False, payer: str | None = None, as_of: Any = None, parent_pid: int | None = None) -> None:
+def run_plans(
+    engine: Engine,
+    work: Sequence[tuple[Path, Sequence[OutputFormat]]],
+    *,
+    checker: Checker | None = None,
+    jobs: int = 1,
+    load_entrypoints: bool = True,
+) -> Generator[tuple[Path, PlanResult], None, None]:
+    """Yield ``(plan, result)`` for each ``(plan, formats)`` of ``work``, in the order given,
+    each from :func:`txplan.jobs.run_plan`: in this process, or in ``jobs`` worker processes,
+    each with its own engine for the same pack and plugins (third-party ones only when
+    ``load_entrypoints``) and, with ``checker``, the same payer profile and date. A pack or
+    plugin error in any plan is raised and stops the rest."""
+    from .jobs import run_plan
+
+    if jobs <= 1 or len(work) <= 1:
+        for plan_path, formats in work:
+            yield plan_path, run_plan(engine, plan_path, checker=checker, formats=formats)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    jobs_sent = [(str(plan), [fmt.name for fmt in formats]) for plan, formats in work]
+    payer = checker.profile.id if checker is not None else None
+    check_as_of = checker.as_of if checker is not None else None
+    initargs = (engine.pack_spec, not load_entrypoints, checker is not None, payer, engine.as_of, os.getpid(), check_as_of)
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(work)), initializer=start_worker, initargs=initargs)
+    try:
+        with signals_held():
+            results = pool.map(render_in_worker, jobs_sent, chunksize=4)  # submits all: the workers start here
+        for (plan_path, _), result in zip(work, results, strict=True):
+            yield plan_path, result
+    except BaseException:
+        # Stopped early (Ctrl-C, SIGTERM, a plugin error, or the caller closed this generator):
+        # the queued plans are cancelled and each worker ends after the few plans it already
+        # holds (their results are dropped: only the main process writes files). The workers
+        # are not killed from here: a pool whose workers are killed under it can hang or print
+        # tracebacks at exit (CPython issues 107219 and 109047).
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def start_worker(
+    pack: str | None,
+    no_plugins: bool,
+    check: bool = False,
+    payer: str | None = None,
+    as_of: Any = None,
+    parent_pid: int | None = None,
+    check_as_of: Any = None,
+) -> None:
     """Make this worker die with ``parent_pid`` (the main process), then build its engine
     (plugins, pack, validator, templates) once, with the main process's ``--as-of`` date, and
-    its checker when ``render --check`` was asked for."""
+    its checker (profile ``payer``, judging at ``check_as_of``, the main process's date) when
+    ``render --check`` was asked for."""
     _worker_signals()
     if parent_pid is not None:
         die_with_parent(parent_pid)
-    from .commands.render import checker_for
     from .pipeline import Engine
     from .plugin_host import PluginHost
+    from .readiness import checker_for
 
-    engine = Engine(pack, host=PluginHost(load_entrypoints=not no_plugins), as_of=as_of)
-    _ENGINE[:] = [engine, checker_for(engine, check, payer)]
+    engine = Engine(pack, host=PluginHost(load_entrypoints=not no_plugins), as_of=as_of).build()
+    _WORKER[:] = [engine, checker_for(engine, payer, check_as_of or as_of) if check else None]
 
 
-def render_in_worker(job: tuple[str, list[tuple[str, str]]]) -> Any:
-    """Render one plan: ``(plan path, [(format name, output path)])`` -> the CLI's outcome."""
-    from .commands.render import render_one
+def render_in_worker(job: tuple[str, list[str]]) -> PlanResult:
+    """Run one plan through :func:`txplan.jobs.run_plan`: ``(plan path, [format name])`` -> its
+    result, without the loaded plan (the main process needs only what to print and write)."""
+    from .jobs import run_plan
 
-    engine, checker = _ENGINE
-    plan, outputs = job
-    return render_one(engine, Path(plan), [(engine.output_format(name), Path(path)) for name, path in outputs], checker)
+    engine, checker = _WORKER
+    plan, format_names = job
+    result = run_plan(engine, plan, checker=checker, formats=[engine.output_format(name) for name in format_names])
+    result.plan = None
+    return result
 
 
 @contextlib.contextmanager

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import measures
-from .contracts import Instrument, InterventionLibrary
+from .contracts import Instrument, InterventionLibrary, ScoreResult
 
 
 def build_context(
@@ -21,11 +21,13 @@ def build_context(
     libraries: Mapping[str, InterventionLibrary],
     practice: Mapping[str, Any] | None = None,
     as_of: dt.date | None = None,
+    scores: Mapping[int, ScoreResult] | None = None,
 ) -> dict[str, Any]:
     """The context for a valid plan: ``plan`` (the data, completed and with derived values),
     ``labels`` (the pack's headings), ``title``, ``letterhead`` (the plan's practice block,
     overridden by the pack's ``practice`` identity where it gives one), and ``as_of`` (the date
-    the document states objectives' status at; today unless given)."""
+    the document states objectives' status at; today unless given). ``scores`` are the
+    assessments' results by index, when the caller has them already (each is scored once)."""
     as_of = as_of or dt.date.today()
     plan = complete(dict(data), schema, schema)
     entries = {f"{lib.namespace}.{entry.id}": entry for lib in libraries.values() for entry in lib.entries}
@@ -37,7 +39,7 @@ def build_context(
         intervention["library_name"] = libraries[intervention["library"].split(".")[0]].name if entry else None
         intervention["frequency"] = intervention.get("frequency") or (entry.frequency if entry else None)
     assessments = plan["assessments"]
-    measures.add_results(assessments, instruments)
+    measures.add_results(assessments, instruments, scores)
     plan["alerts"] = measures.alerts(assessments, instruments)
     plan["progress"] = measures.progress(assessments, instruments)
     plan["instrument_notes"] = measures.notes(assessments, instruments)

@@ -21,6 +21,15 @@ except ImportError:  # pragma: no cover - Python 3.10
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
+def id_problem(what: str, value: object, *, reserved: tuple[str, ...] = ()) -> str | None:
+    """Why ``value`` cannot be the id ``what`` names (``"instrument id"``): not text of lower
+    case letters, digits and hyphens, or one of the ``reserved`` ids; ``None`` when it can."""
+    if isinstance(value, str) and ID_PATTERN.match(value) and value not in reserved:
+        return None
+    refused = "".join(f", not {r!r}" for r in reserved)
+    return f"{what} {value!r} must be lower case letters, digits and hyphens{refused}"
+
+
 @dataclass(frozen=True)
 class Section:
     """One rendered section of a plan: its name (``goals``) and its Markdown text."""
@@ -74,8 +83,8 @@ class OutputFormat:
         """What is wrong with this registration (empty when it is well formed)."""
         out = []
         for value in (self.name, *self.aliases):
-            if not isinstance(value, str) or not ID_PATTERN.match(value):
-                out.append(f"format name {value!r} must be lower case letters, digits and hyphens")
+            if problem := id_problem("format name", value):
+                out.append(problem)
         if not isinstance(self.extension, str) or not re.match(r"^[a-z0-9]+$", self.extension):
             out.append(f"extension {self.extension!r} must be lower case letters and digits, no dot")
         if not callable(self.render):
@@ -184,8 +193,8 @@ class Instrument:
     def problems(self) -> list[str]:
         """What is wrong with this registration (empty when it is well formed)."""
         out = []
-        if not isinstance(self.id, str) or not ID_PATTERN.match(self.id) or self.id == "custom":
-            out.append(f"instrument id {self.id!r} must be lower case letters, digits and hyphens, not 'custom'")
+        if problem := id_problem("instrument id", self.id, reserved=("custom",)):
+            out.append(problem)
         if not isinstance(self.schema, Mapping) or self.schema.get("type", "object") != "object":
             out.append("schema must be a JSON Schema object fragment")
         elif self.data_key not in self.schema.get("properties", {}):
@@ -198,8 +207,8 @@ class Instrument:
         for threshold in self.thresholds:
             if not isinstance(threshold, ChangeThreshold) or threshold.better not in ("lower", "higher"):
                 out.append(f"threshold {threshold!r} must be a ChangeThreshold with better 'lower' or 'higher'")
-        if not isinstance(self.computed_from_kind, str) or not ID_PATTERN.match(self.computed_from_kind):
-            out.append(f"computed_from_kind {self.computed_from_kind!r} must be lower case letters, digits and hyphens")
+        if problem := id_problem("computed_from_kind", self.computed_from_kind):
+            out.append(problem)
         return out
 
     def label(self, score: str) -> str:
@@ -237,15 +246,15 @@ class InterventionLibrary:
     def problems(self) -> list[str]:
         """What is wrong with this registration (empty when it is well formed)."""
         out = []
-        if not isinstance(self.namespace, str) or not ID_PATTERN.match(self.namespace):
-            out.append(f"library namespace {self.namespace!r} must be lower case letters, digits and hyphens")
+        if problem := id_problem("library namespace", self.namespace):
+            out.append(problem)
         seen: set[str] = set()
         for entry in self.entries:
             if not isinstance(entry, InterventionEntry):
                 out.append(f"entry {entry!r} is not an InterventionEntry")
                 continue
-            if not ID_PATTERN.match(entry.id):
-                out.append(f"entry id {entry.id!r} must be lower case letters, digits and hyphens")
+            if problem := id_problem("entry id", entry.id):
+                out.append(problem)
             if entry.id in seen:
                 out.append(f"entry id {entry.id!r} appears twice")
             seen.add(entry.id)
@@ -262,8 +271,8 @@ class PackSource:
 
     def problems(self) -> list[str]:
         """What is wrong with this registration (empty when it is well formed)."""
-        if not isinstance(self.name, str) or not ID_PATTERN.match(self.name):
-            return [f"pack name {self.name!r} must be lower case letters, digits and hyphens"]
+        if problem := id_problem("pack name", self.name):
+            return [problem]
         return []
 
 
@@ -311,8 +320,8 @@ class Check:
     def problems(self) -> list[str]:
         """What is wrong with this registration (empty when it is well formed)."""
         out = []
-        if not isinstance(self.id, str) or not ID_PATTERN.match(self.id):
-            out.append(f"check id {self.id!r} must be lower case letters, digits and hyphens")
+        if problem := id_problem("check id", self.id):
+            out.append(problem)
         if not callable(self.run):
             out.append("run must be callable")
         if not self.rationale or not self.source:
@@ -334,8 +343,8 @@ class PayerProfile:
     def problems(self) -> list[str]:
         """What is wrong with this registration (empty when it is well formed)."""
         out = []
-        if not isinstance(self.id, str) or not ID_PATTERN.match(self.id):
-            out.append(f"profile id {self.id!r} must be lower case letters, digits and hyphens")
+        if problem := id_problem("profile id", self.id):
+            out.append(problem)
         for rule, severity in self.rules.items():
             if severity not in ("error", "warning", "off"):
                 out.append(f"rule {rule}: severity {severity!r} must be error, warning or off")

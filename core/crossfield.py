@@ -10,53 +10,54 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .contracts import Instrument
+from .datafile import LocatedData
 from .errors import Problem
 from .fieldpath import PathTuple
-from .loader import Plan
+from .plan_data import entries, iso_date
 
 
-def problems(plan: Plan, instruments: Mapping[str, Instrument] | None = None) -> list[Problem]:
+def cross_field_problems(plan: LocatedData, instruments: Mapping[str, Instrument] | None = None) -> list[Problem]:
     """Every cross-field problem in ``plan`` (errors and warnings); ``instruments`` are the
     registered ones, against which objectives' measures are checked."""
     data = plan.data
     out: list[Problem] = []
-    goal_ids = _unique_ids(plan, "goals", _items(data, "goals"), out)
+    goal_ids = _unique_ids(plan, "goals", entries(data, "goals"), out)
     objective_ids = _unique_ids(
         plan,
         "objective",
-        ((path, objective) for gpath, goal in _items(data, "goals") for path, objective in _items(goal, "objectives", gpath)),
+        ((path, objective) for gpath, goal in entries(data, "goals") for path, objective in entries(goal, "objectives", gpath)),
         out,
     )
-    issue_ids = _unique_ids(plan, "presenting issue", _items(data, "presenting_issues"), out)
-    _unique_ids(plan, "intervention", _items(data, "interventions"), out)
+    issue_ids = _unique_ids(plan, "presenting issue", entries(data, "presenting_issues"), out)
+    _unique_ids(plan, "intervention", entries(data, "interventions"), out)
 
     # References are checked only where what they refer to is there at all: a plan with no
     # goals gets one 'required field is missing', not one error per reference.
     served: set[str] = set()
-    for path, intervention in _items(data, "interventions"):
-        if _items(data, "goals"):
+    for path, intervention in entries(data, "interventions"):
+        if entries(data, "goals"):
             served.update(_references(plan, intervention, "goals", path, goal_ids, "goal", out))
             _references(plan, intervention, "objectives", path, objective_ids, "objective", out)
-    for path, goal in _items(data, "goals"):
-        if _items(data, "presenting_issues"):
+    for path, goal in entries(data, "goals"):
+        if entries(data, "presenting_issues"):
             _references(plan, goal, "addresses", path, issue_ids, "presenting issue", out)
-        if isinstance(goal.get("id"), str) and goal["id"] not in served and _items(data, "interventions"):
+        if isinstance(goal.get("id"), str) and goal["id"] not in served and entries(data, "interventions"):
             out.append(plan.problem((*path, "id"), "this goal is not served by any intervention; list its id in an intervention's goals", "warning"))
 
     _dates(plan, out)
     _measures(plan, instruments or {}, out)
-    primaries = [path for path, diagnosis in _items(data, "diagnoses") if diagnosis.get("primary") is True]
+    primaries = [path for path, diagnosis in entries(data, "diagnoses") if diagnosis.get("primary") is True]
     for path in primaries[1:]:
         out.append(plan.problem((*path, "primary"), "only one diagnosis can be primary"))
     return out
 
 
-def _measures(plan: Plan, instruments: Mapping[str, Instrument], out: list[Problem]) -> None:
+def _measures(plan: LocatedData, instruments: Mapping[str, Instrument], out: list[Problem]) -> None:
     """An objective's measure must name a score its instrument gives; a warning when the plan
     has no administration of that instrument yet."""
-    given = {a.get("instrument") for _, a in _items(plan.data, "assessments")}
-    for gpath, goal in _items(plan.data, "goals"):
-        for opath, objective in _items(goal, "objectives", gpath):
+    given = {a.get("instrument") for _, a in entries(plan.data, "assessments")}
+    for gpath, goal in entries(plan.data, "goals"):
+        for opath, objective in entries(goal, "objectives", gpath):
             measure = objective.get("measure")
             if not isinstance(measure, dict) or measure.get("instrument") not in instruments:
                 continue
@@ -69,14 +70,7 @@ def _measures(plan: Plan, instruments: Mapping[str, Instrument], out: list[Probl
                 out.append(plan.problem((*opath, "measure", "instrument"), f"the plan has no {instrument.id} administration yet, so this objective cannot be measured", "warning"))
 
 
-def _items(container: Any, key: str, base: PathTuple = ()) -> list[tuple[PathTuple, dict[str, Any]]]:
-    values = container.get(key) if isinstance(container, dict) else None
-    if not isinstance(values, list):
-        return []
-    return [((*base, key, i), item) for i, item in enumerate(values) if isinstance(item, dict)]
-
-
-def _unique_ids(plan: Plan, kind: str, items: Any, out: list[Problem]) -> set[str]:
+def _unique_ids(plan: LocatedData, kind: str, items: Any, out: list[Problem]) -> set[str]:
     kind = {"goals": "goal"}.get(kind, kind)
     seen: dict[str, int | None] = {}
     for path, item in items:
@@ -91,7 +85,7 @@ def _unique_ids(plan: Plan, kind: str, items: Any, out: list[Problem]) -> set[st
     return set(seen)
 
 
-def _references(plan: Plan, item: dict[str, Any], key: str, path: PathTuple, known: set[str], kind: str, out: list[Problem]) -> set[str]:
+def _references(plan: LocatedData, item: dict[str, Any], key: str, path: PathTuple, known: set[str], kind: str, out: list[Problem]) -> set[str]:
     refs = item.get(key)
     if not isinstance(refs, list):
         return set()
@@ -101,38 +95,29 @@ def _references(plan: Plan, item: dict[str, Any], key: str, path: PathTuple, kno
     return {r for r in refs if isinstance(r, str)}
 
 
-def _date(value: Any) -> dt.date | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return dt.date.fromisoformat(value) if len(value) == 10 else None
-    except ValueError:
-        return None
-
-
 def _dated(data: dict[str, Any]) -> Iterator[tuple[PathTuple, dt.date, str]]:
     """Dates that must not fall before the plan's start, with what each one is."""
     plan_block = data.get("plan") if isinstance(data.get("plan"), dict) else {}
-    end = _date(plan_block.get("end_date"))
+    end = iso_date(plan_block.get("end_date"))
     if end:
         yield ("plan", "end_date"), end, "end date"
-    for gpath, goal in _items(data, "goals"):
-        for opath, objective in _items(goal, "objectives", gpath):
-            target = _date(objective.get("target_date"))
+    for gpath, goal in entries(data, "goals"):
+        for opath, objective in entries(goal, "objectives", gpath):
+            target = iso_date(objective.get("target_date"))
             if target:
                 yield (*opath, "target_date"), target, "target date"
     reviews = data.get("review_dates")
     if isinstance(reviews, list):
         for index, value in enumerate(reviews):
-            review = _date(value)
+            review = iso_date(value)
             if review:
                 yield ("review_dates", index), review, "review date"
 
 
-def _dates(plan: Plan, out: list[Problem]) -> None:
+def _dates(plan: LocatedData, out: list[Problem]) -> None:
     data = plan.data
     plan_block = data.get("plan") if isinstance(data.get("plan"), dict) else {}
-    start = _date(plan_block.get("start_date"))
+    start = iso_date(plan_block.get("start_date"))
     if start is None:
         return
     start_line = plan.line_of(("plan", "start_date"))
@@ -141,6 +126,6 @@ def _dates(plan: Plan, out: list[Problem]) -> None:
         if value < start:
             out.append(plan.problem(path, f"the {what} is before the plan's start date{start_at}"))
     client = data.get("client") if isinstance(data.get("client"), dict) else {}
-    born = _date(client.get("date_of_birth"))
+    born = iso_date(client.get("date_of_birth"))
     if born and born > start:
         out.append(plan.problem(("client", "date_of_birth"), f"the date of birth is after the plan's start date{start_at}"))

@@ -8,6 +8,7 @@ text: they are built from file names, line numbers, field paths and the expectat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 #: Exit codes, as listed in the README ("Exit codes") and in ``txplan --help``.
 EXIT_OK = 0
@@ -26,7 +27,9 @@ class Problem:
     """One located problem in an input file, printed compiler-style.
 
     ``line`` is 1-based, or ``None`` when the problem concerns the file as a whole; ``path`` is the
-    dotted field path (``goals[0].objectives[1].target_date``) or ``""``.
+    dotted field path (``goals[0].objectives[1].target_date``) or ``""``. ``rule`` names the
+    insurer-readiness rule that found it (``txplan check``), or is ``""`` for a problem found
+    while loading or validating; a rule's finding always states its severity and rule.
     """
 
     file: str
@@ -34,12 +37,21 @@ class Problem:
     path: str = ""
     message: str = field(default="", compare=False)
     severity: str = field(default="error", compare=False)
+    rule: str = field(default="", compare=False)
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        prefix = "" if self.severity == "error" else f"{self.severity}: "
+        if self.rule:
+            prefix = f"{self.severity}: {self.rule}: "
+        else:
+            prefix = "" if self.severity == "error" else f"{self.severity}: "
         subject = f"{self.path}: " if self.path else ""
         return f"{where}: {prefix}{subject}{self.message}"
+
+    def as_json(self) -> dict[str, Any]:
+        """The problem as ``txplan check --json`` prints it: file, line, path, severity, rule
+        and message, in that order."""
+        return {"file": self.file, "line": self.line, "path": self.path, "severity": self.severity, "rule": self.rule, "message": self.message}
 
 
 class TxplanError(Exception):

@@ -11,9 +11,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .contracts import InterventionLibrary
+from .datafile import LocatedData
 from .errors import Problem
 from .fieldpath import PathTuple
 from .loader import Plan
+from .plan_data import entries
 
 
 def normalise(text: str) -> str:
@@ -32,7 +34,7 @@ def library_texts(libraries: Iterable[InterventionLibrary]) -> dict[str, str]:
     return texts
 
 
-def library_warnings(plan: Plan, libraries: Mapping[str, InterventionLibrary], texts: Mapping[str, str]) -> list[Problem]:
+def library_warnings(plan: LocatedData, libraries: Mapping[str, InterventionLibrary], texts: Mapping[str, str]) -> list[Problem]:
     """Goals, objectives and interventions that copy library text or say nothing about the client."""
     out: list[Problem] = []
     data = plan.data
@@ -41,20 +43,18 @@ def library_warnings(plan: Plan, libraries: Mapping[str, InterventionLibrary], t
         if isinstance(value, str) and normalise(value) in texts:
             out.append(plan.problem(path, f"is the text of library entry {texts[normalise(value)]} word for word; {advice}", "warning"))
 
-    for gi, goal in _items(data.get("goals")):
-        copied(("goals", gi, "statement"), goal.get("statement"), "write the goal in the client's own words")
-        copied(("goals", gi, "clinical_statement"), goal.get("clinical_statement"), "say what this client is working towards")
-        for oi, objective in _items(goal.get("objectives")):
-            base = ("goals", gi, "objectives", oi)
+    for gpath, goal in entries(data, "goals"):
+        copied((*gpath, "statement"), goal.get("statement"), "write the goal in the client's own words")
+        copied((*gpath, "clinical_statement"), goal.get("clinical_statement"), "say what this client is working towards")
+        for base, objective in entries(goal, "objectives", gpath):
             copied((*base, "description"), objective.get("description"), "say what this client will do")
             copied((*base, "criterion"), objective.get("criterion"), "say how this client's progress will be measured")
-    entries = {f"{lib.namespace}.{e.id}": e for lib in libraries.values() for e in lib.entries}
-    for ii, intervention in _items(data.get("interventions")):
-        base = ("interventions", ii)
+    by_id = {f"{lib.namespace}.{e.id}": e for lib in libraries.values() for e in lib.entries}
+    for base, intervention in entries(data, "interventions"):
         reference = intervention.get("library")
         copied((*base, "application"), intervention.get("application"), "say how it is applied for this client")
-        if reference in entries:
-            if isinstance(intervention.get("description"), str) and normalise(intervention["description"]) == normalise(entries[reference].description):
+        if reference in by_id:
+            if isinstance(intervention.get("description"), str) and normalise(intervention["description"]) == normalise(by_id[reference].description):
                 out.append(plan.problem((*base, "description"), f"repeats the description of {reference}; leave it out (the library's is used) and say in 'application' how it applies to this client", "warning"))
             if not str(intervention.get("application") or "").strip():
                 out.append(plan.problem((*base, "library"), f"uses {reference} with nothing about this client; add 'application': how it is applied for this client", "warning"))
@@ -69,12 +69,12 @@ def shared_goal_warnings(plans: Iterable[Plan]) -> dict[int, list[Problem]]:
     first: dict[str, tuple[Plan, PathTuple]] = {}
     found: dict[int, list[Problem]] = {}
     for index, plan in enumerate(plans):
-        for gi, goal in _items(plan.data.get("goals")):
+        for gpath, goal in entries(plan.data, "goals"):
             statement = goal.get("statement")
             if not isinstance(statement, str):
                 continue
             key = normalise(statement)
-            path = ("goals", gi, "statement")
+            path = (*gpath, "statement")
             if key in first and first[key][0] is not plan:
                 other, other_path = first[key]
                 where = f"{other.source}:{other.line_of(other_path)}"
@@ -83,7 +83,3 @@ def shared_goal_warnings(plans: Iterable[Plan]) -> dict[int, list[Problem]]:
                 )
             first.setdefault(key, (plan, path))
     return found
-
-
-def _items(values: Any) -> list[tuple[int, dict[str, Any]]]:
-    return [(i, v) for i, v in enumerate(values) if isinstance(v, dict)] if isinstance(values, list) else []

@@ -4,7 +4,6 @@ library is checked exactly as ours are."""
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -12,20 +11,21 @@ from pathlib import Path
 import jsonschema
 
 from .contracts import InterventionEntry, InterventionLibrary
+from .datafile import read_data_file
 from .errors import PackError, PlanError
-from .loader import load_plan_file
 
 
 @lru_cache(maxsize=1)
 def _validator() -> jsonschema.Draft202012Validator:
-    schema = json.loads(resources.files("txplan.schemas").joinpath("library.schema.json").read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
+    from .schema import bundled_schema
+
+    return jsonschema.Draft202012Validator(bundled_schema("library.schema.json"))
 
 
 def load_library(path: Path | str) -> InterventionLibrary:
     """Read and check a library file; :class:`PackError` naming each problem's file and line."""
     try:
-        loaded = load_plan_file(path)
+        loaded = read_data_file(path)
     except PlanError as exc:
         raise PackError(f"intervention library {path} cannot be read:", exc.problems) from None
     # A library file holds no health information, so jsonschema's own messages are safe to show.

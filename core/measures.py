@@ -62,17 +62,20 @@ def signed(value: float | Decimal) -> str:
     return ("+" if shown > 0 else "\u2212") + number(abs(shown))
 
 
-def add_results(assessments: list[dict[str, Any]], instruments: Mapping[str, Instrument]) -> None:
-    """Score each instrument administration and add ``result`` (the ScoreResult) and
-    ``display_result`` (the result in words, with the instrument's interpretation note)."""
-    for assessment in assessments:
+def add_results(
+    assessments: list[dict[str, Any]], instruments: Mapping[str, Instrument], scores: Mapping[int, ScoreResult] | None = None
+) -> None:
+    """Score each instrument administration (or take its result from ``scores``, by index, when
+    it was scored already) and add ``score_result`` (the ScoreResult) and ``display_result`` (the
+    result in words, with the instrument's interpretation note)."""
+    for index, assessment in enumerate(assessments):
         instrument = instruments.get(assessment.get("instrument"))
         if instrument is None:
             assessment["display_name"] = assessment.get("name")
             assessment["display_result"] = assessment.get("result")
             assessment["flags"] = []
             continue
-        result = instrument.score(assessment)
+        result = scores[index] if scores is not None and index in scores else instrument.score(assessment)
         assessment["display_name"] = instrument.name
         assessment["score_result"] = result
         words = result.summary or "; ".join(f"{instrument.label(k)} {number(v)}" for k, v in result.scores.items())

@@ -3,19 +3,18 @@ it extends (practice pack -> the pack it extends -> default)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
 from .contracts import InterventionLibrary
+from .datafile import parse_data_bytes
 from .errors import PackError, PlanError, Problem
-from .loader import load_plan_bytes
+from .images import image_problem
 from .patterns import pattern_problems
 from .safe_paths import MAX_LIBRARY_BYTES, MAX_LOGO_BYTES, MAX_MANIFEST_BYTES, MAX_REFERENCE_BYTES, UnsafePackPath, locate, read_located
 
@@ -25,17 +24,12 @@ MAX_EXTENDS_DEPTH = 8
 
 @dataclass
 class TemplatePack:
-    """A loaded template pack and the chain of packs it extends.
-
-    ``origin`` says where it came from (``built-in``, ``folder ...``, ``plugin '...'``).
-    """
+    """A loaded template pack and the chain of packs it extends."""
 
     name: str
     root: Path
-    origin: str
     manifest: dict[str, Any]
     parent: TemplatePack | None = None
-    _labels: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def chain(self) -> list[TemplatePack]:
         """This pack, then the pack it extends, and so on to the default pack."""
@@ -150,9 +144,9 @@ def _load(spec: str, registered: Mapping[str, Any], seen: tuple[str, ...]) -> Te
         raise PackError(f"template pack '{seen[0]}' extends more than {MAX_EXTENDS_DEPTH} packs deep")
     if spec in registered:
         source = registered[spec]
-        root, origin = Path(str(source.root)), "built-in" if spec == DEFAULT_PACK else "installed plugin"
+        root = Path(str(source.root))
     elif _looks_like_path(spec):
-        root, origin = Path(spec), f"folder {spec}"
+        root = Path(spec)
         if not root.is_dir():
             raise PackError(f"template pack folder '{spec}' does not exist")
     else:
@@ -177,60 +171,7 @@ def _load(spec: str, registered: Mapping[str, Any], seen: tuple[str, ...]) -> Te
     parent = _load(parent_name, registered, (*seen, name)) if parent_name else None
     if parent is None and "sections" not in manifest:
         raise PackError(f"{manifest_path}: a pack that extends no other pack must list its sections")
-    return TemplatePack(name, root, origin, manifest, parent)
-
-
-MAX_IMAGE_BYTES = MAX_LOGO_BYTES
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def image_problem(data: bytes) -> str | None:
-    """Why ``data`` cannot be a letterhead image (``None`` when it is a whole PNG or JPEG of sane
-    size). A truncated or corrupt image is caught here, not deep in the Word writer."""
-    if not (data.startswith(PNG_SIGNATURE) or data.startswith(b"\xff\xd8\xff")):
-        return "is not a PNG or JPEG image"
-    if len(data) > MAX_IMAGE_BYTES:
-        return f"is {len(data):,} bytes; at most {MAX_IMAGE_BYTES:,} are allowed"
-    damage = _png_damage(data) if data.startswith(PNG_SIGNATURE) else _jpeg_damage(data)
-    return f"is a damaged image ({damage}); export it again from an image editor" if damage else None
-
-
-def _png_damage(data: bytes) -> str | None:
-    """Walk the PNG's chunks (PNG specification, section 5.3): each must fit in the file and
-    match its CRC; the first is IHDR and the last IEND."""
-    import struct
-    import zlib
-
-    offset, first, last = len(PNG_SIGNATURE), None, None
-    while offset < len(data):
-        if offset + 12 > len(data):
-            return "it is cut short"
-        length, kind = struct.unpack(">I4s", data[offset : offset + 8])
-        end = offset + 12 + length
-        if end > len(data):
-            return "it is cut short"
-        (crc,) = struct.unpack(">I", data[end - 4 : end])
-        if zlib.crc32(data[offset + 4 : end - 4]) != crc:
-            return f"chunk {kind.decode('latin-1')!r} fails its checksum"
-        first, last, offset = first or kind, kind, end
-        if kind == b"IEND":
-            break
-    if first != b"IHDR" or last != b"IEND":
-        return "it is cut short" if first == b"IHDR" else "it has no header"
-    return None
-
-
-def _jpeg_damage(data: bytes) -> str | None:
-    """A JPEG must carry a frame header python-docx can size, and end with its end marker."""
-    from docx.image.image import Image
-
-    if b"\xff\xd9" not in data[-1024:]:
-        return "it is cut short"
-    try:
-        Image.from_blob(data)
-    except Exception:  # noqa: BLE001 - python-docx raises several types for unreadable headers
-        return "its header cannot be read"
-    return None
+    return TemplatePack(name, root, manifest, parent)
 
 
 def _looks_like_path(spec: str) -> bool:
@@ -239,7 +180,7 @@ def _looks_like_path(spec: str) -> bool:
 
 def _read_manifest(path: Path, raw: bytes) -> dict[str, Any]:
     try:
-        loaded = load_plan_bytes(raw, str(path))
+        loaded = parse_data_bytes(raw, str(path))
     except PlanError as exc:
         raise PackError(problems=exc.problems) from None
     problems = [
@@ -262,8 +203,9 @@ def _manifest_message(error: jsonschema.ValidationError) -> str:
 
 @lru_cache(maxsize=1)
 def _manifest_validator() -> jsonschema.Draft202012Validator:
-    schema = json.loads(resources.files("txplan.schemas").joinpath("pack.schema.json").read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
+    from .schema import bundled_schema
+
+    return jsonschema.Draft202012Validator(bundled_schema("pack.schema.json"))
 
 
 def problem_in_template(pack: TemplatePack, template: str, line: int | None, message: str) -> Problem:

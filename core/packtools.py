@@ -1,4 +1,4 @@
-"""Tools for people who make template packs: scaffold a new pack (``txplan pack new``) and check
+"""Tools for people who make template packs: scaffold a new pack (``txplan pack new``) and lint
 one, reporting every problem at once (``txplan pack check``)."""
 
 from __future__ import annotations
@@ -68,10 +68,11 @@ def new_pack(name: str, folder: Path, extends: str, parent: Any) -> list[Path]:
     your letterhead). Refuses a folder that exists and is not empty."""
     if folder.exists() and any(folder.iterdir()):
         raise OutputError(f"{folder} already exists and is not empty; choose another folder")
-    from .contracts import ID_PATTERN
+    from .contracts import id_problem
 
-    if not ID_PATTERN.match(name):
-        raise PackError(f"pack name '{name}' must be lower case letters, digits and hyphens")
+    problem = id_problem("pack name", name)
+    if problem:
+        raise PackError(problem)
     templates = folder / "templates"
     templates.mkdir(parents=True, exist_ok=True)
     sections = "\n".join(f"#   - {s}" for s in parent.sections)
@@ -90,35 +91,51 @@ def new_pack(name: str, folder: Path, extends: str, parent: Any) -> list[Path]:
     return written
 
 
-def check_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
-    """Every problem with the pack ``spec`` (a folder or a name), as printable lines, all at once:
-    pack.yaml against its schema, template syntax (every template, with its line), images,
-    intervention libraries, templates that use what plans do not have (a dry render of the sample
-    plan, section by section, skipping templates that do not compile), and what each output
-    format needs of the pack (the reference document and its styles)."""
-    import jinja2
+def lint_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
+    """Every problem with the pack ``spec`` (a folder or a name), as printable lines, all at once
+    (``txplan pack check``): pack.yaml against its schema, template syntax (every template, with
+    its line), images, intervention libraries, templates that use what plans do not have (a dry
+    render of the sample plan, section by section, skipping templates that do not compile), and
+    what each output format needs of the pack (the reference document and its styles). The pack
+    is built by the same :class:`~txplan.pipeline.Engine` that renders with it, under the same
+    limits (an endless loop must not hang the check)."""
+    from .pipeline import Engine
+    from .templating import make_environment
 
-    from .context import build_context
-    from .contracts import RenderedDocument, Section
-    from .loader import load_plan_file
-    from .packs import image_problem, resolve_pack
-    from .pipeline import _all_libraries, _with_alerts, render_seconds_setting, render_template
-    from .safe_paths import MAX_LOGO_BYTES, UnsafePackPath, read_inside
-    from .schema import compose_schema
-    from .templating import PackTemplateError, make_environment
-
-    problems: list[str] = []
+    messages: list[str] = []
+    engine = Engine(spec, host=host)
     try:
-        pack = resolve_pack(spec, host.template_packs)
-        root, name, roots = pack.root, pack.name, pack.template_roots()
+        pack = engine.pack
+        root, name, env = pack.root, pack.name, engine.env
     except TxplanError as exc:
         # Keep going with what can be checked without a valid pack.yaml: templates and images.
-        problems.extend(exc.lines())
+        messages.extend(exc.lines())
         pack, root, name = None, Path(spec), Path(spec).name
-        roots = [(name, root), *resolve_pack(None, host.template_packs).template_roots()]
+        env = make_environment([(name, root), *Engine(host=host).pack.template_roots()])
         if not root.is_dir():
-            return problems
-    env = make_environment(roots)
+            return messages
+    broken = _lint_template_syntax(root, name, env, messages)
+    _lint_images(root, name, messages)
+    if pack is None:
+        return messages
+    try:
+        pack.logo  # noqa: B018 - reads and checks the logo named in pack.yaml
+    except TxplanError as exc:
+        messages.extend(exc.lines())
+    try:
+        engine.libraries  # noqa: B018 - built for its errors
+    except TxplanError as exc:
+        messages.extend(exc.lines())
+        engine.libraries = dict(host.intervention_libraries)  # the rest is checked with the plugins' own
+    _lint_sample_render(engine, sample_plan, broken, messages)
+    return list(dict.fromkeys(messages))  # a fault seen by two steps is reported once
+
+
+def _lint_template_syntax(root: Path, name: str, env: Any, messages: list[str]) -> set[str]:
+    """Compile every template of the pack's own ``templates/`` folder; report each that does not
+    compile (with its line) and return their names."""
+    import jinja2
+
     broken: set[str] = set()
     own = root / "templates"
     for path in sorted(own.rglob("*.j2")) if own.is_dir() else []:
@@ -127,51 +144,46 @@ def check_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
             env.get_template(template)
         except jinja2.TemplateSyntaxError as exc:
             broken.add(template)
-            problems.append(str(Problem(f"pack '{name}' template {template}", exc.lineno, "", exc.message or "syntax error")))
+            messages.append(str(Problem(f"pack '{name}' template {template}", exc.lineno, "", exc.message or "syntax error")))
         except Exception as exc:  # noqa: BLE001 - unreadable file, link, ...
             broken.add(template)
-            problems.append(f"pack '{name}' template {template}: {exc}")
+            messages.append(f"pack '{name}' template {template}: {exc}")
+    return broken
+
+
+def _lint_images(root: Path, name: str, messages: list[str]) -> None:
+    """Report every image file in the pack that is unsafe to read or not a whole PNG or JPEG."""
+    from .images import IMAGE_SUFFIXES, image_problem
+    from .safe_paths import MAX_LOGO_BYTES, UnsafePackPath, read_inside
+
     for image in sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES):
         try:
             data = read_inside(root, image.relative_to(root), MAX_LOGO_BYTES)
         except UnsafePackPath as exc:
-            problems.append(f"template pack '{name}': {exc}")
+            messages.append(f"template pack '{name}': {exc}")
             continue
         problem = image_problem(data) if data is not None else None
         if problem:
-            problems.append(f"{image}: {problem}")
-    if pack is None:
-        return problems
-    try:
-        pack.logo  # noqa: B018 - reads and checks the logo named in pack.yaml
-    except TxplanError as exc:
-        problems.extend(exc.lines())
-    try:
-        libraries = _all_libraries(host, pack)
-    except TxplanError as exc:
-        problems.extend(exc.lines())
-        libraries = dict(host.intervention_libraries)
-    schema = compose_schema(host.instruments.values(), libraries.values(), pack.requires)
-    plan = load_plan_file(sample_plan)
-    context = build_context(plan.data, schema, pack.labels, host.instruments, libraries, pack.practice)
+            messages.append(f"{image}: {problem}")
+
+
+def _lint_sample_render(engine: Any, sample_plan: Path, broken: set[str], messages: list[str]) -> None:
+    """Render the sample plan section by section (skipping the ``broken`` templates), then
+    through every output format, reporting what fails."""
+    from .contracts import RenderedDocument, Section
+
+    pack, host = engine.pack, engine.host
+    context = engine.context(engine.load(sample_plan))
     sections: list[Section] = []
-    seconds = render_seconds_setting()  # the same limit as rendering: an endless loop must not hang the check
-    for section in _with_alerts(pack.sections):
-        template_name = f"{section}.md.j2"
-        if template_name in broken:
+    for section in engine.sections:
+        if f"{section}.md.j2" in broken:
             continue
         try:
-            text = render_template(pack, env.get_template(template_name), context, seconds=seconds)
+            text = engine.render_section(section, context)
             if text.strip():
                 sections.append(Section(section, text))
-        except jinja2.TemplateNotFound:
-            problems.append(f"template pack '{name}' lists section '{section}' but has no templates/{template_name}")
-        except jinja2.TemplateSyntaxError as exc:  # a parent's template this pack relies on
-            problems.append(str(Problem(f"pack '{name}' template {exc.name or template_name}", exc.lineno, "", exc.message or "syntax error")))
-        except PackTemplateError as exc:  # a link, a FIFO, an oversized file
-            problems.append(f"template pack '{name}': {exc}")
-        except TxplanError as exc:
-            problems.extend(exc.lines())
+        except TxplanError as exc:  # a missing template, a parent's broken one, a failing render
+            messages.extend(exc.lines())
     for output_format in host.output_formats.values():
         try:
             if output_format.prepare is not None:
@@ -180,10 +192,6 @@ def check_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
             # (a control character a template produces, a logo Word cannot place) is found here.
             output_format.render(RenderedDocument(str(context["title"]), tuple(sections), context, pack))
         except TxplanError as exc:
-            problems.extend(exc.lines())
+            messages.extend(exc.lines())
         except Exception as exc:  # noqa: BLE001 - a format plugin's own failure, named
-            problems.append(f"output format '{output_format.name}' failed on the sample plan: {type(exc).__name__}")
-    return list(dict.fromkeys(problems))  # a fault seen by two steps is reported once
-
-
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".svg", ".tif", ".tiff", ".webp")
+            messages.append(f"output format '{output_format.name}' failed on the sample plan: {type(exc).__name__}")

@@ -1,63 +1,37 @@
 """The pipeline: load -> validate -> build context -> render sections -> output format -> bytes.
 
-An :class:`Engine` builds everything expensive once (plugin host, template pack, effective schema
-and validator, compiled templates) and reuses it for every plan, so rendering many plans is a loop
-over the same objects.
+An :class:`Engine` holds everything expensive (plugin host, template pack, intervention libraries,
+effective schema and validator, compiled templates) and reuses it for every plan, so rendering
+many plans is a loop over the same objects. Each part is built the first time it is used: loading
+a plan needs none of them, validating needs no templates.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-import os
 import time
 import traceback
 from collections.abc import Mapping
+from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-import jinja2
-from jinja2.sandbox import SecurityError
+from typing import TYPE_CHECKING, Any
 
 from .context import build_context
-from .contracts import InterventionLibrary, OutputFormat, RenderedDocument, Section
+from .contracts import InterventionLibrary, OutputFormat, RenderedDocument, ScoreResult, Section
 from .errors import PackError, PlanError, PluginError, Problem, UsageError
 from .loader import Plan, load_plan_file, plan_from_data
-from .packs import TemplatePack, problem_in_template, resolve_pack
-from .plugin_host import PluginHost
-from .schema import compose_schema
-from .template_limits import RenderTimeout, section_limits
-from .templating import PackTemplateError, make_environment
-from .validation import PlanValidator
+from .render_time import render_seconds_setting
+
+if TYPE_CHECKING:  # the heavy parts are imported where they are first built
+    import jinja2
+
+    from .packs import TemplatePack
+    from .plugin_host import PluginHost
+    from .validation import PlanValidator
 
 #: Rendered Markdown larger than this is refused: a pack's loop gone wrong, not a treatment plan.
 MAX_RENDERED_CHARS = 5_000_000
 ALERTS_SECTION = "alerts"
-#: How long one section's template may take to render: a pack's runaway loop is stopped.
-RENDER_SECONDS = 10.0
-RENDER_SECONDS_ENV = "TXPLAN_RENDER_SECONDS"
-
-
-def render_seconds_setting(seconds: float | None = None) -> float:
-    """The time one section may take to render: ``seconds`` if given (0: no limit, for an
-    integrator's own trusted packs), else ``$TXPLAN_RENDER_SECONDS``, else 10. Anything but a
-    finite number of seconds (greater than 0, for the environment variable) is a
-    :class:`UsageError`: a limit that silently switched itself off would be no limit."""
-    if seconds is not None:
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds) or seconds < 0:
-            raise UsageError(f"render_seconds must be a finite number of seconds, 0 or more (0: no limit), not {seconds!r}")
-        return float(seconds)
-    setting = os.environ.get(RENDER_SECONDS_ENV)
-    if setting is None:
-        return RENDER_SECONDS
-    try:
-        value = float(setting.strip())
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        shown = setting if len(setting) <= 40 else setting[:40] + "..."
-        raise UsageError(f"${RENDER_SECONDS_ENV} must be a number of seconds greater than 0 (such as 10 or 2.5), not {shown!r}")
-    return value
 
 
 class Engine:
@@ -66,26 +40,96 @@ class Engine:
     def __init__(
         self, pack: str | None = None, *, host: PluginHost | None = None, render_seconds: float | None = None, as_of: dt.date | None = None
     ) -> None:
-        """Load plugins (unless ``host`` is given), resolve ``pack`` (a name or a folder;
-        the default pack when ``None``), compose the effective schema and compile every section
-        template. Raises :class:`PackError` if the pack or its templates are broken.
-        ``render_seconds`` limits how long one section may take to render, in any thread (0: no
-        limit; default 10, or ``$TXPLAN_RENDER_SECONDS``); :class:`UsageError` if it is not a
-        finite number. ``as_of`` is the date documents state objectives' status at (default: the
-        day each plan is rendered)."""
+        """An engine for ``pack`` (a name or a folder; the default pack when ``None``) with the
+        plugins of ``host`` (default: every installed plugin). Nothing is built yet: the plugins,
+        the pack, the schema and validator and the compiled templates are each built when first
+        used, and a broken pack raises :class:`PackError` then (call :meth:`build` to build
+        everything now). ``render_seconds`` limits how long one section may take to render, in
+        any thread (0: no limit; default 10, or ``$TXPLAN_RENDER_SECONDS``); :class:`UsageError`
+        at once if it is not a finite number. ``as_of`` is the date documents state objectives'
+        status at (default: the day each plan is rendered)."""
         self.as_of = as_of
         self.render_seconds = render_seconds_setting(render_seconds)
-        self.host = host if host is not None else PluginHost()
-        self.pack: TemplatePack = resolve_pack(pack, self.host.template_packs)
-        self.libraries = _all_libraries(self.host, self.pack)
-        self.schema = compose_schema(self.host.instruments.values(), self.libraries.values(), self.pack.requires)
+        self.pack_spec = pack
+        if host is not None:
+            self.host = host  # fills the cached property
+        self._prepared: set[str] = set()
+
+    def build(self) -> Engine:
+        """Build every part now (plugins, pack, libraries, schema, validator, templates), so a
+        broken pack is reported here rather than at first use; returns the engine."""
+        self.validator  # noqa: B018 - built for its errors
+        self.templates  # noqa: B018
+        return self
+
+    # -- the parts, each built on first use ----------------------------------------------------
+
+    @cached_property
+    def host(self) -> PluginHost:
+        """The plugin host: built-in and installed plugins."""
+        from .plugin_host import PluginHost
+
+        return PluginHost()
+
+    @cached_property
+    def pack(self) -> TemplatePack:
+        """The template pack and the chain of packs it extends."""
+        from .packs import resolve_pack
+
+        return resolve_pack(self.pack_spec, self.host.template_packs)
+
+    @cached_property
+    def libraries(self) -> dict[str, InterventionLibrary]:
+        """Plugin libraries and the pack's own; a namespace used twice is a pack error."""
+        libraries = dict(self.host.intervention_libraries)
+        for library in self.pack.libraries():
+            if library.namespace in libraries:
+                owner = self.host.plugin_of(libraries[library.namespace])
+                where = f"plugin {owner.label}" if owner else "another library of the pack"
+                raise PackError(f"template pack '{self.pack.name}': its library namespace '{library.namespace}' is already used by {where}")
+            libraries[library.namespace] = library
+        return libraries
+
+    @cached_property
+    def schema(self) -> dict[str, Any]:
+        """The effective plan schema: core, instruments, libraries and the pack's ``requires``."""
+        from .schema import compose_schema
+
+        return compose_schema(self.host.instruments.values(), self.libraries.values(), self.pack.requires)
+
+    @cached_property
+    def validator(self) -> PlanValidator:
+        """The validator for :attr:`schema`, built once for every plan."""
+        from .validation import PlanValidator
+
+        schema, instruments, libraries = self.schema, self.host.instruments, self.libraries
         try:
-            self.validator = PlanValidator(self.schema, self.host.instruments, self.libraries)
+            return PlanValidator(schema, instruments, libraries)
         except Exception as exc:  # noqa: BLE001 - only a pack's 'requires' overlay can break it
             raise PackError(f"template pack '{self.pack.name}': its 'requires' is not a usable JSON Schema: {exc}") from None
-        self.env = make_environment(self.pack.template_roots())
-        self.templates = {name: self._compile(f"{name}.md.j2") for name in _with_alerts(self.pack.sections)}
-        self._prepared: set[str] = set()
+
+    @cached_property
+    def env(self) -> jinja2.Environment:
+        """The sandboxed Jinja environment over the pack's template folders."""
+        from .templating import make_environment
+
+        return make_environment(self.pack.template_roots())
+
+    @cached_property
+    def sections(self) -> list[str]:
+        """The sections a document has, in order: the pack's, with ``alerts`` (safety flags from
+        instruments) added after the client profile, or first, when the pack leaves it out: a
+        safety flag is shown in every document, whatever the pack."""
+        sections = self.pack.sections
+        if ALERTS_SECTION in sections:
+            return list(sections)
+        at = sections.index("client_profile") + 1 if "client_profile" in sections else 0
+        return [*sections[:at], ALERTS_SECTION, *sections[at:]]
+
+    @cached_property
+    def templates(self) -> dict[str, jinja2.Template]:
+        """Every section's compiled template; :class:`PackError` for the first that is broken."""
+        return {name: self.template(name) for name in self.sections}
 
     # -- the steps ----------------------------------------------------------------------------
 
@@ -97,9 +141,35 @@ class Engine:
 
     def validate(self, plan: Plan) -> list[Problem]:
         """Every problem in ``plan``: errors (severity ``error``) and warnings, in line order."""
-        return self.validator.problems(plan)
+        return self.validator.validate(plan)
 
-    def render_document(self, plan: Plan, problems: list[Problem] | None = None, *, as_of: dt.date | None = None) -> RenderedDocument:
+    def score(self, plan: Plan) -> dict[int, ScoreResult]:
+        """Each assessment's result by its index in ``plan.data['assessments']``, for a valid
+        plan; an assessment no plugin scores (``custom``) has none. Computed once per plan and
+        shared by the check and the document."""
+        results = {}
+        for index, assessment in enumerate(plan.data.get("assessments") or []):
+            instrument = self.host.instruments.get(assessment.get("instrument"))
+            if instrument is not None:
+                results[index] = instrument.score(assessment)
+        return results
+
+    def context(self, plan: Plan, *, as_of: dt.date | None = None, scores: Mapping[int, ScoreResult] | None = None) -> dict[str, Any]:
+        """The render context templates see for a valid ``plan``, stating objectives' status as
+        of ``as_of`` (default: the engine's date, else today); ``scores`` from :meth:`score`
+        are used rather than scored again."""
+        return build_context(
+            plan.data, self.schema, self.pack.labels, self.host.instruments, self.libraries, self.pack.practice, as_of or self.as_of, scores
+        )
+
+    def render_document(
+        self,
+        plan: Plan,
+        problems: list[Problem] | None = None,
+        *,
+        as_of: dt.date | None = None,
+        scores: Mapping[int, ScoreResult] | None = None,
+    ) -> RenderedDocument:
         """Validate ``plan`` (unless its ``problems`` from :meth:`validate` are given) and render
         its sections, stating objectives' status as of ``as_of`` (default: the engine's date, else
         today); raises :class:`PlanError` if it has errors."""
@@ -108,11 +178,10 @@ class Engine:
         errors = [p for p in problems if p.severity == "error"]
         if errors:
             raise PlanError(problems=errors)
-        context = build_context(
-            plan.data, self.schema, self.pack.labels, self.host.instruments, self.libraries, self.pack.practice, as_of or self.as_of
-        )
+        templates = self.templates
+        context = self.context(plan, as_of=as_of, scores=scores)
         sections, total = [], 0
-        for name, template in self.templates.items():
+        for name, template in templates.items():
             text = render_template(self.pack, template, context, total, self.render_seconds)
             total += len(text)
             if text.strip():
@@ -166,22 +235,41 @@ class Engine:
 
     # -- templates ----------------------------------------------------------------------------
 
-    def _compile(self, name: str) -> jinja2.Template:
+    def template(self, section: str) -> jinja2.Template:
+        """The compiled template of ``section``; :class:`PackError` naming the pack, the template
+        and the line if it is missing or broken."""
+        import jinja2
+
+        from .packs import problem_in_template
+        from .templating import PackTemplateError
+
+        name = f"{section}.md.j2"
         try:
             return self.env.get_template(name)
         except jinja2.TemplateSyntaxError as exc:
             raise PackError(problems=[problem_in_template(self.pack, exc.name or name, exc.lineno, exc.message or "syntax error")]) from None
         except jinja2.TemplateNotFound:
-            raise PackError(f"template pack '{self.pack.name}' lists section '{name.removesuffix('.md.j2')}' but has no templates/{name}") from None
+            raise PackError(f"template pack '{self.pack.name}' lists section '{section}' but has no templates/{name}") from None
         except PackTemplateError as exc:
             raise PackError(f"template pack '{self.pack.name}': {exc}") from None
 
+    def render_section(self, section: str, context: dict[str, Any], so_far: int = 0) -> str:
+        """Render one section's template over ``context`` (from :meth:`context`) under the
+        engine's time limit; ``so_far`` is what earlier sections made (the document's size cap)."""
+        return render_template(self.pack, self.template(section), context, so_far, self.render_seconds)
 
 
 def render_template(pack: TemplatePack, template: jinja2.Template, context: dict[str, Any], so_far: int = 0, seconds: float = 0) -> str:
     """Render one section template, turning every failure into a :class:`PackError` that names
     the pack, the template and the line; ``seconds`` limits the time it may take (0: no limit),
     checked inside the sandbox, so it holds in any thread and touches no signal or timer."""
+    import jinja2
+    from jinja2.sandbox import SecurityError
+
+    from .packs import problem_in_template
+    from .template_limits import RenderTimeout, section_limits
+    from .templating import PackTemplateError
+
     parts: list[str] = []
     size = so_far
     name = template.name or "?"
@@ -204,28 +292,6 @@ def render_template(pack: TemplatePack, template: jinja2.Template, context: dict
     except Exception as exc:  # noqa: BLE001 - e.g. 1/0 in a template; the type is enough
         raise PackError(problems=[problem_in_template(pack, name, _template_line(exc, template), f"{type(exc).__name__} while rendering")]) from exc
     return "".join(parts)
-
-
-def _all_libraries(host: PluginHost, pack: TemplatePack) -> dict[str, InterventionLibrary]:
-    """Plugin libraries and the pack's own; a namespace used twice is a pack error."""
-    libraries = dict(host.intervention_libraries)
-    for library in pack.libraries():
-        if library.namespace in libraries:
-            owner = host.plugin_of(libraries[library.namespace])
-            where = f"plugin {owner.label}" if owner else "another library of the pack"
-            raise PackError(f"template pack '{pack.name}': its library namespace '{library.namespace}' is already used by {where}")
-        libraries[library.namespace] = library
-    return libraries
-
-
-def _with_alerts(sections: list[str]) -> list[str]:
-    """The pack's sections, with ``alerts`` (safety flags from instruments) added after the
-    client profile, or first, when the pack leaves it out: a safety flag is shown in every
-    document, whatever the pack."""
-    if ALERTS_SECTION in sections:
-        return list(sections)
-    at = sections.index("client_profile") + 1 if "client_profile" in sections else 0
-    return [*sections[:at], ALERTS_SECTION, *sections[at:]]
 
 
 def _template_line(exc: BaseException, template: jinja2.Template) -> int | None:

@@ -17,17 +17,20 @@ from typing import Any
 
 from .contracts import Instrument, InterventionLibrary
 
-PLAN_SCHEMA_ID = "https://txplan.invalid/schemas/plan.schema.json"
-
-
 @lru_cache(maxsize=None)
-def _core_schema_text() -> str:
-    return resources.files("txplan.schemas").joinpath("plan.schema.json").read_text(encoding="utf-8")
+def _bundled_schema_text(filename: str) -> str:
+    return resources.files("txplan.schemas").joinpath(filename).read_text(encoding="utf-8")
+
+
+def bundled_schema(filename: str) -> dict[str, Any]:
+    """A fresh copy of one of the JSON Schemas shipped in ``txplan.schemas`` (``plan.schema.json``,
+    ``pack.schema.json``, ``library.schema.json``); each file is read once per process."""
+    return json.loads(_bundled_schema_text(filename))
 
 
 def core_schema() -> dict[str, Any]:
     """A fresh copy of the core plan schema shipped in ``txplan.schemas``."""
-    return json.loads(_core_schema_text())
+    return bundled_schema("plan.schema.json")
 
 
 def compose_schema(

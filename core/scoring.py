@@ -9,16 +9,16 @@ from pathlib import Path
 from typing import Any
 
 from .contracts import Instrument, ScoreResult
+from .datafile import LocatedData, read_data_file
 from .errors import PlanError
-from .loader import Plan, load_plan_file
 from .schema import compose_schema
 from .validation import PlanValidator
 
 
-def load_administration(instrument: Instrument, path: str | Path) -> Plan:
+def load_administration(instrument: Instrument, path: str | Path) -> LocatedData:
     """The administration in ``path``: a whole assessment entry, or the instrument's data value
     alone (the list of answers, say), which is wrapped under its ``data_key``."""
-    loaded = load_plan_file(path, mapping=False)
+    loaded = read_data_file(path, mapping=False)
     data = loaded.data
     is_entry = isinstance(data, dict) and ("instrument" in data or instrument.data_key in data)
     if not is_entry:
@@ -42,7 +42,7 @@ def administration_validator(instrument: Instrument) -> PlanValidator:
 def score_file(instrument: Instrument, path: str | Path) -> ScoreResult:
     """Score the administration in ``path``; :class:`PlanError` naming each bad item."""
     administration = load_administration(instrument, path)
-    errors = [p for p in administration_validator(instrument).problems(administration) if p.severity == "error"]
+    errors = [p for p in administration_validator(instrument).validate(administration) if p.severity == "error"]
     if errors:
         raise PlanError(problems=errors)
     return instrument.score(administration.data)

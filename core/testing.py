@@ -1,13 +1,13 @@
 """Helpers for people who write txplan plugins and template packs: a sample plan, a render
-helper, and conformance checks to run in your own tests.
+helper, and conformance assertions to run in your own tests.
 
-    from txplan.testing import check_instrument, render
+    from txplan.testing import assert_instrument_conforms, render
     from my_plugin import MY_SCALE
 
     def test_my_scale_conforms():
-        check_instrument(MY_SCALE, valid=[{"responses": [0, 1, 2]}], invalid=[{"responses": [9]}])
+        assert_instrument_conforms(MY_SCALE, valid=[{"responses": [0, 1, 2]}], invalid=[{"responses": [9]}])
 
-A check raises ``AssertionError`` listing every problem it found.
+Each assertion raises ``AssertionError`` listing every problem it found.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 
 from .contracts import Instrument, OutputFormat, ScoreResult
 
-__all__ = ["check_instrument", "check_output_format", "render", "sample_plan", "sample_plan_path"]
+__all__ = ["assert_instrument_conforms", "assert_output_format_conforms", "render", "sample_plan", "sample_plan_path"]
 
 
 def sample_plan_path() -> Path:
@@ -46,15 +46,15 @@ def render(plan: Any = None, format: str = "markdown", *, plugins: Iterable[obje
     return engine.render(engine.load(plan if plan is not None else sample_plan_path()), format)
 
 
-def check_instrument(instrument: Instrument, valid: Sequence[Mapping[str, Any]], invalid: Sequence[Mapping[str, Any]]) -> None:
+def assert_instrument_conforms(instrument: Instrument, valid: Sequence[Mapping[str, Any]], invalid: Sequence[Mapping[str, Any]]) -> None:
     """Check an instrument plugin's object: complete metadata, a usable schema fragment that joins
     the plan schema, answers accepted or refused as expected, and pure, deterministic scoring whose
     scores, flags and thresholds are all declared. ``valid`` and ``invalid`` are administrations
     (the instrument's fields, without ``instrument`` and ``date``); give at least one of each."""
     import jsonschema
 
+    from .datafile import check_data
     from .scoring import administration_validator
-    from .loader import plan_from_data
 
     problems = list(instrument.problems())
     if not valid or not invalid:
@@ -73,7 +73,7 @@ def check_instrument(instrument: Instrument, valid: Sequence[Mapping[str, Any]],
             problems.append(f"threshold on score '{score_name}', which is not in score_labels")
     for index, example in enumerate(valid):
         data = {"instrument": instrument.id, **copy.deepcopy(dict(example))}
-        errors = validator.problems(plan_from_data(data, f"valid[{index}]"))
+        errors = validator.validate(check_data(data, f"valid[{index}]"))
         if errors:
             problems.extend(f"valid[{index}] is refused: {error}" for error in errors)
             continue
@@ -99,7 +99,7 @@ def check_instrument(instrument: Instrument, valid: Sequence[Mapping[str, Any]],
     for index, example in enumerate(invalid):
         data = {"instrument": instrument.id, **copy.deepcopy(dict(example))}
         try:
-            errors = validator.problems(plan_from_data(data, f"invalid[{index}]"))
+            errors = validator.validate(check_data(data, f"invalid[{index}]"))
         except Exception:  # noqa: BLE001 - refused while loading is refused
             continue
         if not [e for e in errors if e.severity == "error"]:
@@ -108,7 +108,7 @@ def check_instrument(instrument: Instrument, valid: Sequence[Mapping[str, Any]],
         raise AssertionError(_report(instrument, problems))
 
 
-def check_output_format(output_format: OutputFormat) -> None:
+def assert_output_format_conforms(output_format: OutputFormat) -> None:
     """Check an output format: well-formed registration, and the sample plan renders to the same
     non-empty bytes twice."""
     problems = list(output_format.problems())

@@ -21,9 +21,9 @@ import referencing.jsonschema
 
 from . import crossfield, individualisation
 from .contracts import Instrument, InterventionLibrary
+from .datafile import LocatedData
 from .errors import Problem
 from .fieldpath import PathTuple
-from .loader import Plan
 from .patterns import LinearPatternValidator
 
 _TYPE_WORDS = {
@@ -80,13 +80,14 @@ class PlanValidator:
         _assert_formats_checked(schema, checker)
         self._validator = _Validator(schema, format_checker=checker, registry=registry)
 
-    def problems(self, plan: Plan) -> list[Problem]:
-        """Every problem in ``plan``, schema and cross-field, errors and warnings, in line order."""
+    def validate(self, plan: LocatedData) -> list[Problem]:
+        """Every problem in ``plan`` (or in one administration, for ``txplan score``), schema and
+        cross-field, errors and warnings, in line order."""
         found: dict[tuple[Any, ...], Problem] = {}
         for error in self._validator.iter_errors(plan.data):
             for problem in self._describe(error, plan):
                 found.setdefault((problem.line, problem.path, problem.message), problem)
-        for problem in crossfield.problems(plan, self.instruments):
+        for problem in crossfield.cross_field_problems(plan, self.instruments):
             found.setdefault((problem.line, problem.path, problem.message), problem)
         for problem in individualisation.library_warnings(plan, self.libraries, self._library_texts):
             found.setdefault((problem.line, problem.path, problem.message), problem)
@@ -94,13 +95,13 @@ class PlanValidator:
 
     # -- messages --------------------------------------------------------------------------
 
-    def _describe(self, error: jsonschema.ValidationError, plan: Plan) -> list[Problem]:
+    def _describe(self, error: jsonschema.ValidationError, plan: LocatedData) -> list[Problem]:
         path: PathTuple = tuple(error.absolute_path)
         kind, expected, instance, subschema = error.validator, error.validator_value, error.instance, error.schema
         if kind == "required":
             return [plan.problem((*path, name), "required field is missing") for name in expected if name not in instance]
         if kind in ("additionalProperties", "unevaluatedProperties"):
-            allowed = self._declared_properties(subschema, instance)
+            allowed = list(subschema.get("properties", {}))
             return [
                 plan.problem((*path, name), f"unknown field '{name}'{_suggest(name, allowed)}")
                 for name in instance
@@ -113,15 +114,6 @@ class PlanValidator:
             message += f" (item {path[-1] + 1})"  # clinicians count items from 1
         return [plan.problem(path, message)]
 
-    def _declared_properties(self, schema: dict[str, Any], instance: Any) -> list[str]:
-        """Field names ``schema`` allows for ``instance``, including those of ``if``/``then``
-        branches that apply (for ``unevaluatedProperties``)."""
-        names = list(schema.get("properties", {}))
-        for branch in schema.get("allOf", []):
-            condition = branch.get("if")
-            if condition is not None and self._validator.evolve(schema=condition).is_valid(instance):
-                names.extend(branch.get("then", {}).get("properties", {}))
-        return names
 
 
 def _message(kind: str, expected: Any, instance: Any, schema: dict[str, Any]) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import txplan
-from txplan.checks import run_checks, select_profile
+from txplan.readiness import run_checks, select_profile
 
 AS_OF = "2026-11-27"
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import txplan
-from txplan.checks import run_checks, select_profile
+from txplan.readiness import run_checks, select_profile
 
 AS_OF = dt.date(2026, 12, 5)
 AGREED = {"default": "agreed to it by signing it", "es": "lo aceptó al firmarlo"}

@@ -50,10 +50,10 @@ def test_cut_point_and_dsm5_rule_boundaries() -> None:
 
 
 def test_conformance_kit() -> None:
-    """The plugin passes txplan.testing.check_instrument."""
-    from txplan.testing import check_instrument
+    """The plugin passes txplan.testing.assert_instrument_conforms."""
+    from txplan.testing import assert_instrument_conforms
 
-    check_instrument(pcl5.PCL5, valid=[{"responses": [0] * 20}, {"responses": [4] * 20}], invalid=[{"responses": [5] * 20}, {"responses": [0] * 19}])
+    assert_instrument_conforms(pcl5.PCL5, valid=[{"responses": [0] * 20}, {"responses": [4] * 20}], invalid=[{"responses": [5] * 20}, {"responses": [0] * 19}])
 
 
 def test_installed_plugin_appears_everywhere(with_plugins: None, run: Callable[..., Any], example_text: str, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from txplan.plugins.instruments.ecr_rs import ECR_RS
 from txplan.plugins.instruments.gad7 import GAD7
 from txplan.plugins.instruments.phq9 import PHQ9
 from txplan.plugins.instruments.rq import RQ
-from txplan.testing import check_instrument
+from txplan.testing import assert_instrument_conforms
 
 GROUPED_REVERSED = {9, 11, 20, 22, 26, 27, 28, 29, 30, 31, 33, 34, 35, 36}
 INTERLEAVED_REVERSED = {2, 22, 3, 5, 11, 15, 17, 19, 25, 27, 29, 31, 33, 35}
@@ -119,8 +119,8 @@ def test_aai_is_never_derived() -> None:
     ids=lambda value: getattr(value, "id", ""),
 )
 def test_every_instrument_passes_the_conformance_kit(instrument: Any, valid: list[Any], invalid: list[Any]) -> None:
-    """txplan.testing.check_instrument passes for each built-in instrument."""
-    check_instrument(instrument, valid, invalid)
+    """txplan.testing.assert_instrument_conforms passes for each built-in instrument."""
+    assert_instrument_conforms(instrument, valid, invalid)
 
 
 def test_conformance_kit_catches_a_broken_instrument() -> None:
@@ -136,7 +136,7 @@ def test_conformance_kit_catches_a_broken_instrument() -> None:
 
     broken = Instrument("broken", "Broken", "None.", "None.", {"type": "object", "properties": {"responses": {"type": "array"}}}, sloppy)
     with pytest.raises(AssertionError) as info:
-        check_instrument(broken, valid=[{"responses": [1]}], invalid=[{"responses": [99]}])
+        assert_instrument_conforms(broken, valid=[{"responses": [1]}], invalid=[{"responses": [99]}])
     report = str(info.value)
     for expected in ("score() changed its input", "different results", "score 'total' has no entry in score_labels", "flag 'mystery' has no message", "invalid[0] is accepted"):
         assert expected in report, expected

@@ -114,13 +114,13 @@ def test_bad_practice_libraries_are_pack_errors(tmp_path: Path) -> None:
     write(pack / "pack.yaml", "name: harbour\nversion: '1'\nlibraries: [libraries/harbour.yaml]\n")
     library = write(pack / "libraries" / "harbour.yaml", "namespace: Harbour\nname: x\nentries:\n  - id: a\n    name: A\n    description: x\n  - id: a\n    name: B\n    description: y\n")
     with pytest.raises(PackError) as info:
-        txplan.Engine(str(pack))
+        txplan.Engine(str(pack)).build()
     lines = info.value.lines()
     assert f"{library}:1: namespace: 'Harbour' does not match '^[a-z0-9][a-z0-9-]*$'" in lines
     assert f"{library}:7: entries[1].id: entry id 'a' is used twice (first on line 4)" in lines
     write(library, "namespace: cbt\nname: x\nentries:\n  - id: a\n    name: A\n    description: x\n")
     with pytest.raises(PackError, match=r"namespace 'cbt' is already used by plugin 'txplan.plugins.interventions.cbt'"):
-        txplan.Engine(str(pack))
+        txplan.Engine(str(pack)).build()
     write(pack / "pack.yaml", "name: harbour\nversion: '1'\nlibraries: [../outside.yaml]\n")
     with pytest.raises(PackError):
-        txplan.Engine(str(pack))
+        txplan.Engine(str(pack)).build()

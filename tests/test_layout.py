@@ -27,5 +27,5 @@ def test_data_files_ship_with_the_package() -> None:
 
 def test_public_api_is_exported() -> None:
     """The README's API names exist on the package."""
-    for name in ("load_plan", "validate_plan", "render_plan", "Engine", "hookimpl", "PlanError"):
+    for name in ("load_plan", "validate_plan", "render_plan", "run_plan", "PlanResult", "Engine", "hookimpl", "PlanError"):
         assert hasattr(txplan, name)

@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from txplan.errors import PlanError
-from txplan.loader import MAX_DEPTH, MAX_FILE_BYTES, load_plan_bytes, load_plan_file, load_plan_text
+from txplan.datafile import MAX_DEPTH, MAX_FILE_BYTES
+from txplan.loader import load_plan_bytes, load_plan_file, load_plan_text
 
 
 def messages(text: str, kind: str = "yaml", source: str = "plan.yaml") -> list[str]:

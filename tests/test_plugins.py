@@ -277,7 +277,7 @@ def test_a_check_that_exits_is_a_plugin_error(example_path: Path, engine_with: C
     """sys.exit() inside a plugin's check is a PluginError naming the check and the plugin."""
     import datetime as dt
 
-    from txplan.checks import run_checks
+    from txplan.readiness import run_checks
     from txplan.contracts import Check, PayerProfile
 
     def leave(context: Any) -> Any:
@@ -348,18 +348,18 @@ def test_hook_register_payer_profiles() -> None:
 
 
 def test_output_format_conformance_kit() -> None:
-    """txplan.testing.check_output_format passes the built-in formats and catches a non-deterministic one."""
+    """txplan.testing.assert_output_format_conforms passes the built-in formats and catches a non-deterministic one."""
     import itertools
 
-    from txplan.testing import check_output_format
+    from txplan.testing import assert_output_format_conforms
 
     host = PluginHost(load_entrypoints=False)
     for fmt in host.output_formats.values():
-        check_output_format(fmt)
+        assert_output_format_conforms(fmt)
     counter = itertools.count()
     flaky = OutputFormat("flaky", "txt", "text/plain", lambda doc: str(next(counter)).encode())
     with pytest.raises(AssertionError, match="different bytes for the same plan"):
-        check_output_format(flaky)
+        assert_output_format_conforms(flaky)
 
 
 def test_testing_render_helper_uses_extra_plugins() -> None:

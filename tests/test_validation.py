@@ -24,7 +24,7 @@ def validator() -> PlanValidator:
 
 def problems_in(validator: PlanValidator, text: str) -> list[str]:
     """The printed problems for plan ``text``."""
-    return [str(p) for p in validator.problems(load_plan_text(text, "plan.yaml"))]
+    return [str(p) for p in validator.validate(load_plan_text(text, "plan.yaml"))]
 
 
 def edit(text: str, old: str, new: str) -> str:
@@ -119,7 +119,7 @@ def test_cross_field_rules(validator: PlanValidator, example_text: str) -> None:
 def test_goal_without_intervention_is_a_warning(validator: PlanValidator, example_text: str) -> None:
     """A goal no intervention serves is a warning, not an error."""
     text = example_text.replace("goals: [G2, G3]", "goals: [G3]").replace("goals: [G1, G2]", "goals: [G1]").replace("goals: [G2]\n", "goals: [G3]\n")
-    problems = validator.problems(load_plan_text(text, "plan.yaml"))
+    problems = validator.validate(load_plan_text(text, "plan.yaml"))
     assert [(p.severity, p.path) for p in problems] == [("warning", "goals[1].id")]
     assert str(problems[0]).startswith(f"plan.yaml:{line_of(text, '  - id: G2')}: warning: goals[1].id: this goal is not served")
 

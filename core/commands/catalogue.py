@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 
 from ..errors import EXIT_OK, UsageError
-from .common import engine_for, host_for, print_json
+from .common import engine_from_args, host_from_args, print_json
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:
     """List loaded plugins with their versions and what they register."""
 
-    host = host_for(args)
+    host = host_from_args(args)
     plugins = host.plugins()
     if args.json:
         payload = [
@@ -31,7 +31,7 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 def cmd_instruments(args: argparse.Namespace) -> int:
     """List the assessment instruments with their citation and licence note."""
 
-    host = host_for(args)
+    host = host_from_args(args)
     instruments = sorted(host.instruments.values(), key=lambda i: i.id)
     if args.json:
         payload = [
@@ -62,7 +62,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     """Score one response set and print the scores."""
     from ..scoring import result_json, score_file
 
-    host = host_for(args)
+    host = host_from_args(args)
     instrument = host.instruments.get(args.instrument)
     if instrument is None:
         raise UsageError(f"unknown instrument '{args.instrument}' (available: {', '.join(sorted(host.instruments))})")
@@ -90,7 +90,7 @@ def _number(value: float) -> str:
 
 def cmd_interventions(args: argparse.Namespace) -> int:
     """List intervention library entries with their descriptions."""
-    engine = engine_for(args)
+    engine = engine_from_args(args)
     libraries = sorted(engine.libraries.values(), key=lambda lib: lib.namespace)
     if args.library:
         libraries = [lib for lib in libraries if lib.namespace == args.library]

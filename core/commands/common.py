@@ -17,21 +17,21 @@ if TYPE_CHECKING:
 EXAMPLE_PLAN = "attachment-plan.yaml"
 
 
-def engine_for(args: argparse.Namespace) -> Engine:
+def engine_from_args(args: argparse.Namespace) -> Engine:
     """The engine for these options: plugins (unless --no-plugins) and the --pack given."""
     from ..pipeline import Engine
 
-    host = host_for(args)
+    host = host_from_args(args)
     as_of = getattr(args, "as_of", None)
     return Engine(getattr(args, "pack", None), host=host, as_of=as_of_date(as_of) if as_of else None)
 
 
-def host_for(args: argparse.Namespace) -> Any:
-    """The plugin host, with plugin problems printed as warnings."""
+def host_from_args(args: argparse.Namespace) -> Any:
+    """The plugin host; plugins that failed to load are printed as warnings."""
     from ..plugin_host import PluginHost
 
     host = PluginHost(load_entrypoints=not args.no_plugins)
-    print_plugin_problems(host.problems)
+    print_plugin_warnings(host.problems)
     return host
 
 
@@ -41,10 +41,10 @@ def print_json(value: Any) -> None:
     sys.stdout.write("\n")
 
 
-def print_plugin_problems(problems: list[str]) -> None:
+def print_plugin_warnings(warnings: list[str]) -> None:
     """Plugins that failed to load, as warnings on standard error."""
-    for problem in problems:
-        print(f"txplan: warning: {problem}", file=sys.stderr)
+    for warning in warnings:
+        print(f"txplan: warning: {warning}", file=sys.stderr)
 
 
 def count(n: int, word: str) -> str:

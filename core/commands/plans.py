@@ -3,39 +3,37 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from ..errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, OutputError, PlanError
-from .common import EXAMPLE_PLAN, as_of_date, count, engine_for, print_json
+from ..errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, OutputError
+from .common import EXAMPLE_PLAN, as_of_date, count, engine_from_args, print_json
+
+if TYPE_CHECKING:
+    from ..errors import Problem
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Validate each plan and report every problem; plans checked together are also compared
-    with each other (identical goal statements)."""
-    from ..individualisation import shared_goal_warnings
+    with each other (identical goal statements). Plans that cannot be loaded are reported first."""
+    from ..jobs import validate_together
 
-    engine = engine_for(args)
-    loaded: list[tuple[str, Any, list[Any]]] = []
+    results = validate_together(engine_from_args(args), args.plans)
     bad = 0
-    for name in args.plans:
-        try:
-            plan = engine.load(name)
-        except PlanError as exc:
+    for result in results:
+        if result.plan is None:
             bad += 1
-            for problem in exc.problems:
+            for problem in result.problems:
                 print(problem, file=sys.stderr)
+    for name, result in zip(args.plans, results, strict=True):
+        if result.plan is None:
             continue
-        loaded.append((name, plan, engine.validate(plan)))
-    shared = shared_goal_warnings([plan for _, plan, _ in loaded])
-    for index, (name, _, problems) in enumerate(loaded):
-        problems = sorted([*problems, *shared.get(index, [])], key=lambda p: (p.line or 0, p.path))
-        for problem in problems:
+        for problem in result.problems:
             print(problem, file=sys.stderr)
-        errors = sum(p.severity == "error" for p in problems)
-        warnings = len(problems) - errors
+        errors, warnings = len(result.errors), len(result.warnings)
         if errors:
             bad += 1
             print(f"{name}: invalid ({count(errors, 'error')}, {count(warnings, 'warning')})", file=sys.stderr)
@@ -49,31 +47,27 @@ def cmd_check(args: argparse.Namespace) -> int:
     A plan that is not valid is not checked: its problems are printed as ``validate`` prints
     them (and, with ``--json``, listed under the rule ``validation``), and the run exits 2: the
     output never reads as a clean result for a plan nobody could check."""
-    from ..checks import Reported, run_checks, select_profile
+    from ..jobs import run_plan
+    from ..readiness import checker_for
 
-    engine = engine_for(args)
-    profile, params = select_profile(engine, args.payer)
+    engine = engine_from_args(args)
     as_of = as_of_date(args.as_of)
-    findings: list[Reported] = []
-    invalid: list[Reported] = []
+    checker = checker_for(engine, args.payer, as_of)
+    findings: list[Problem] = []
+    invalid: list[Problem] = []
     checked, not_checked = 0, 0
     for name in args.plans:
-        try:
-            plan = engine.load(name)
-            problems = engine.validate(plan)
-        except PlanError as exc:
-            problems = exc.problems
-        errors = [p for p in problems if p.severity == "error"]
-        if errors:
+        result = run_plan(engine, name, checker=checker)
+        if not result.valid:
             not_checked += 1
-            invalid.extend(Reported(p.file, p.line, p.path, p.severity, VALIDATION_RULE, p.message) for p in errors)
+            invalid.extend(dataclasses.replace(p, rule=VALIDATION_RULE) for p in result.errors)
             if not args.json:
-                for problem in errors:
+                for problem in result.errors:
                     print(problem, file=sys.stderr)
-                print(f"txplan: {name}: not checked: invalid ({count(len(errors), 'error')}); fix these first (txplan validate)", file=sys.stderr)
+                print(f"txplan: {name}: not checked: invalid ({count(len(result.errors), 'error')}); fix these first (txplan validate)", file=sys.stderr)
             continue
         checked += 1
-        findings.extend(run_checks(engine, plan, profile, params, as_of))
+        findings.extend(result.findings or [])
     error_count = sum(f.severity == "error" for f in findings)
     if args.json:
         print_json([f.as_json() for f in [*invalid, *findings]])
@@ -81,7 +75,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         for finding in findings:
             print(finding)
         if checked:
-            summary = f"{count(error_count, 'error')}, {count(len(findings) - error_count, 'warning')} ({profile.id}, as of {as_of.isoformat()})"
+            summary = f"{count(error_count, 'error')}, {count(len(findings) - error_count, 'warning')} ({checker.profile.id}, as of {as_of.isoformat()})"
             print(summary + (f" in {count(checked, 'plan')} checked; {not_checked} not checked (invalid)" if not_checked else ""))
         else:
             print(f"txplan: no plan checked: {count(not_checked, 'plan')} invalid", file=sys.stderr)
@@ -96,7 +90,7 @@ VALIDATION_RULE = "validation"
 
 def cmd_schema(args: argparse.Namespace) -> int:
     """Print the effective JSON Schema (core + plugins + pack)."""
-    engine = engine_for(args)
+    engine = engine_from_args(args)
     print_json(engine.schema)
     return EXIT_OK
 

@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..console import Console
-from ..errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, PlanError, UsageError
-from .common import as_of_date, engine_for
+from ..errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, UsageError
+from .common import engine_from_args
 
 if TYPE_CHECKING:
     from ..contracts import OutputFormat
+    from ..jobs import PlanResult
     from ..pipeline import Engine
 
 #: The format `txplan render` writes when none is asked for.
@@ -29,46 +30,65 @@ DEFAULT_FORMAT = "docx"
 
 def cmd_render(args: argparse.Namespace) -> int:
     """Render each plan into each requested format, in parallel with ``--jobs``."""
-    engine = engine_for(args)
+    from ..batch import run_plans
+    from ..jobs import prepare_to_render
+    from ..readiness import checker_for
+
+    engine = engine_from_args(args).build()
     formats = _formats(engine, args.format)
-    for fmt in formats:
-        engine.prepare(fmt)
+    prepare_to_render(engine, formats)
+    checker = checker_for(engine, args.payer) if args.check else None
     targets = _targets([Path(p) for p in args.plans], formats, args.output)
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     console = Console()
     progress = Progress(len(targets), enabled=len(targets) > 1 and _is_terminal(sys.stderr), console=console)
-    failed = 0
-    folders_ready = False
-    check_failed = 0
-    with contextlib.closing(_render_all(engine, args, targets, jobs)) as outcomes:
-        for plan_path, (messages, rendered, refused) in outcomes:
+    work = [(plan, [fmt for fmt, _ in outputs]) for plan, outputs in targets]
+    writer = _Writer(targets, console)
+    with contextlib.closing(run_plans(engine, work, checker=checker, jobs=jobs, load_entrypoints=not args.no_plugins)) as results:
+        for plan_path, result in results:
             progress.clear()
-            for line in messages:
-                console.err(line)
-            if refused:
-                check_failed += 1
-                console.err(f"txplan: {plan_path}: not written: the insurer-readiness check found errors")
-            elif rendered is None:
-                failed += 1
-                console.err(f"txplan: {plan_path}: not rendered")
-            else:
-                from ..output import ensure_folder, write_outputs
-
-                if not folders_ready:
-                    for folder in {path.parent for _, outs in targets for _, path in outs}:
-                        ensure_folder(folder)
-                    folders_ready = True
-                write_outputs(rendered)
-                for path, _ in rendered:
-                    console.out(f"wrote {path}")
+            writer.take(plan_path, result)
             progress.step()
     progress.done()
-    if failed:
-        console.err(f"txplan: {failed} of {len(targets)} plans could not be rendered")
+    if writer.failed:
+        console.err(f"txplan: {writer.failed} of {len(targets)} plans could not be rendered")
         return console.exit_code(EXIT_BAD_INPUT)
-    if check_failed:
+    if writer.check_failed:
         return console.exit_code(EXIT_CHECK_FAILED)
     return console.exit_code(EXIT_OK)
+
+
+class _Writer:
+    """Prints each plan's result and writes its outputs, counting the plans not written."""
+
+    def __init__(self, targets: list[tuple[Path, list[tuple[OutputFormat, Path]]]], console: Console) -> None:
+        self.targets, self.console = targets, console
+        self.paths = {plan: {fmt.name: path for fmt, path in outputs} for plan, outputs in targets}
+        self.failed = self.check_failed = 0
+        self.folders_ready = False
+
+    def take(self, plan_path: Path, result: PlanResult) -> None:
+        """Report one plan: an invalid one shows its errors; a valid one its warnings and the
+        check's findings, then its files are written unless the check found errors."""
+        for problem in result.errors if not result.valid else [*result.warnings, *(result.findings or [])]:
+            self.console.err(str(problem))
+        if result.check_failed:
+            self.check_failed += 1
+            self.console.err(f"txplan: {plan_path}: not written: the insurer-readiness check found errors")
+        elif not result.valid:
+            self.failed += 1
+            self.console.err(f"txplan: {plan_path}: not rendered")
+        else:
+            from ..output import ensure_folder, write_outputs
+
+            if not self.folders_ready:
+                for folder in {path.parent for _, outs in self.targets for _, path in outs}:
+                    ensure_folder(folder)
+                self.folders_ready = True
+            rendered = [(self.paths[plan_path][name], content) for name, content in result.outputs.items()]
+            write_outputs(rendered)
+            for path, _ in rendered:
+                self.console.out(f"wrote {path}")
 
 
 def _is_terminal(stream: Any) -> bool:
@@ -76,69 +96,6 @@ def _is_terminal(stream: Any) -> bool:
         return bool(stream.isatty())
     except (OSError, ValueError):
         return False
-
-
-def checker_for(engine: Engine, check: bool, payer: str | None) -> Any:
-    """With ``render --check``: a function from a loaded plan to its check findings, else None."""
-    if not check:
-        return None
-    from ..checks import run_checks, select_profile
-
-    profile, params = select_profile(engine, payer)
-    as_of = engine.as_of or as_of_date(None)
-    return lambda plan: run_checks(engine, plan, profile, params, as_of)
-
-
-Outcome = tuple[list[str], "list[tuple[Path, bytes]] | None", bool]
-
-
-def render_one(engine: Engine, plan_path: Path, outputs: list[tuple[OutputFormat, Path]], checker: Any = None) -> Outcome:
-    """Render one plan into its outputs, in memory: (messages to print, rendered files or
-    ``None`` when the plan has errors, whether ``checker`` found check errors and so the plan
-    must not be written). Pack and plugin errors are raised: they stop the run."""
-    try:
-        plan = engine.load(plan_path)
-        problems = engine.validate(plan)
-        warnings = [str(p) for p in problems if p.severity != "error"]
-        document = engine.render_document(plan, problems)
-    except PlanError as exc:
-        return [str(p) for p in exc.problems], None, False
-    if checker is not None:
-        findings = checker(plan)
-        warnings += [str(f) for f in findings]
-        if any(f.severity == "error" for f in findings):
-            return warnings, None, True
-    return warnings, [(path, engine.render_with(fmt, document)) for fmt, path in outputs], False
-
-
-def _render_all(engine: Engine, args: argparse.Namespace, targets: list[Any], jobs: int) -> Any:
-    """Yield (plan, outcome) in the order the plans were given, rendering in ``jobs`` processes."""
-    if jobs <= 1 or len(targets) <= 1:
-        checker = checker_for(engine, args.check, args.payer)
-        for plan_path, outputs in targets:
-            yield plan_path, render_one(engine, plan_path, outputs, checker)
-        return
-    from concurrent.futures import ProcessPoolExecutor
-
-    from .. import batch
-
-    work = [(str(plan), [(fmt.name, str(path)) for fmt, path in outputs]) for plan, outputs in targets]
-    initargs = (getattr(args, "pack", None), args.no_plugins, args.check, args.payer, engine.as_of, os.getpid())
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(targets)), initializer=batch.start_worker, initargs=initargs)
-    try:
-        with batch.signals_held():
-            results = pool.map(batch.render_in_worker, work, chunksize=4)  # submits all: the workers start here
-        for (plan_path, _), outcome in zip(targets, results):
-            yield plan_path, outcome
-    except BaseException:
-        # Stopped early (Ctrl-C, SIGTERM, a plugin error, or the caller closed this generator):
-        # the queued plans are cancelled and each worker ends after the few plans it already
-        # holds (their results are dropped: only this process writes files). The workers are
-        # not killed from here: a pool whose workers are killed under it can hang or print
-        # tracebacks at exit (CPython issues 107219 and 109047).
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
 
 
 class Progress:

@@ -11,44 +11,33 @@ from typing import Any
 
 from txplan import hookimpl
 from txplan.contracts import Check, CheckContext, Finding
-
-
-def _date(value: Any) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-
-
-def _entries(data: Any, key: str) -> list[tuple[int, dict[str, Any]]]:
-    values = data.get(key) if isinstance(data, dict) else None
-    return [(i, v) for i, v in enumerate(values) if isinstance(v, dict)] if isinstance(values, list) else []
+from txplan.plan_data import indexed_entries, iso_date
 
 
 def latest_signature(data: dict[str, Any]) -> dt.date | None:
     """The latest date the clinician signed: the plan itself or any of its revisions."""
-    blocks = [data.get("signatures")] + [revision.get("signatures") for _, revision in _entries(data, "revisions")]
-    dates = [_date(((block or {}).get("clinician") or {}).get("date")) for block in blocks if isinstance(block, dict)]
+    blocks = [data.get("signatures")] + [revision.get("signatures") for _, revision in indexed_entries(data, "revisions")]
+    dates = [iso_date(((block or {}).get("clinician") or {}).get("date")) for block in blocks if isinstance(block, dict)]
     return max((d for d in dates if d), default=None)
 
 
 def dated_content(data: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], str, dt.date]]:
     """Every dated piece of clinical content: ``(path, what, date)``."""
-    for index, assessment in _entries(data, "assessments"):
-        when = _date(assessment.get("date"))
+    for index, assessment in indexed_entries(data, "assessments"):
+        when = iso_date(assessment.get("date"))
         if when:
             yield ("assessments", index, "date"), f"the {assessment.get('instrument', 'assessment')} administration of {when.isoformat()}", when
     for index, value in enumerate(data.get("session_dates") or []):
-        when = _date(value)
+        when = iso_date(value)
         if when:
             yield ("session_dates", index), f"the session of {when.isoformat()}", when
     for key, what in (("safety_plan", "the safety plan"), ("risk_assessment", "the risk assessment")):
         block = data.get(key)
-        when = _date(block.get("date")) if isinstance(block, dict) else None
+        when = iso_date(block.get("date")) if isinstance(block, dict) else None
         if when:
             yield (key, "date"), f"{what} of {when.isoformat()}", when
-    for index, revision in _entries(data, "revisions"):
-        when = _date(revision.get("date"))
+    for index, revision in indexed_entries(data, "revisions"):
+        when = iso_date(revision.get("date"))
         if when:
             yield ("revisions", index, "date"), f"the revision of {when.isoformat()}", when
 
@@ -74,11 +63,11 @@ def medical_necessity(ctx: CheckContext) -> Iterator[Finding]:
 def risk_assessment(ctx: CheckContext) -> Iterator[Finding]:
     """After a safety flag, a documented risk assessment (level, factors, plan) dated on or after it."""
     risk = ctx.data.get("risk_assessment")
-    assessed = _date(risk.get("date")) if isinstance(risk, dict) else None
-    for index, assessment in _entries(ctx.data, "assessments"):
+    assessed = iso_date(risk.get("date")) if isinstance(risk, dict) else None
+    for index, assessment in indexed_entries(ctx.data, "assessments"):
         instrument = ctx.instruments.get(assessment.get("instrument"))
         result = ctx.results.get(index)
-        flagged = _date(assessment.get("date"))
+        flagged = iso_date(assessment.get("date"))
         if not instrument or not result or not flagged:
             continue
         if any(flag in instrument.safety_flags for flag in result.flags) and (assessed is None or assessed < flagged):

@@ -4,13 +4,13 @@ paper); a payer profile decides which run and how serious their findings are."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator
 from typing import Any
 
 from txplan import hookimpl
 from txplan.contracts import Check, CheckContext, Finding
+from txplan.plan_data import indexed_entries, iso_date
 
 from .code_sets import CODE_SET_CHECKS
 
@@ -20,21 +20,11 @@ FIRST_PERSON = re.compile(r"\b(I|I'm|I've|I'd|I'll|me|my|myself|mine)\b", re.IGN
 MEASURABLE = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|twice|once|daily|weekly|monthly|every|each|all|none|no longer)\b", re.IGNORECASE)
 
 
-def _date(value: Any) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-
-
-def _items(data: Any, key: str) -> list[tuple[int, dict[str, Any]]]:
-    values = data.get(key) if isinstance(data, dict) else None
-    return [(i, v) for i, v in enumerate(values) if isinstance(v, dict)] if isinstance(values, list) else []
 
 
 def primary_diagnosis(ctx: CheckContext) -> Iterator[Finding]:
     """A primary diagnosis with a well-formed ICD-10-CM code."""
-    diagnoses = _items(ctx.data, "diagnoses")
+    diagnoses = indexed_entries(ctx.data, "diagnoses")
     if not diagnoses:
         yield Finding(("diagnoses",), "no diagnosis: payers need a covered ICD-10-CM diagnosis")
         return
@@ -44,7 +34,7 @@ def primary_diagnosis(ctx: CheckContext) -> Iterator[Finding]:
 
 
 def _primary(ctx: CheckContext) -> tuple[int, dict[str, Any]] | None:
-    diagnoses = _items(ctx.data, "diagnoses")
+    diagnoses = indexed_entries(ctx.data, "diagnoses")
     return next(((i, d) for i, d in diagnoses if d.get("primary")), diagnoses[0] if len(diagnoses) == 1 else None)
 
 
@@ -58,14 +48,14 @@ def z_code(ctx: CheckContext) -> Iterator[Finding]:
 
 def childhood_attachment(ctx: CheckContext) -> Iterator[Finding]:
     """F94.1 and F94.2 are diagnoses of childhood; adult clients need another code."""
-    born = _date((ctx.data.get("client") or {}).get("date_of_birth"))
-    start = _date((ctx.data.get("plan") or {}).get("start_date")) or ctx.as_of
+    born = iso_date((ctx.data.get("client") or {}).get("date_of_birth"))
+    start = iso_date((ctx.data.get("plan") or {}).get("start_date")) or ctx.as_of
     if not born:
         return
     age = start.year - born.year - ((start.month, start.day) < (born.month, born.day))
     if age < ADULT_AGE:
         return
-    for index, diagnosis in _items(ctx.data, "diagnoses"):
+    for index, diagnosis in indexed_entries(ctx.data, "diagnoses"):
         if str(diagnosis.get("code", "")).upper() in CHILDHOOD_ATTACHMENT_CODES:
             yield Finding(("diagnoses", index, "code"), f"{diagnosis['code']} is a diagnosis of childhood and the client is {age}: "
                           "adult attachment difficulties are not an ICD diagnosis; code the disorder treated", "warning")
@@ -73,8 +63,8 @@ def childhood_attachment(ctx: CheckContext) -> Iterator[Finding]:
 
 def measurable_objectives(ctx: CheckContext) -> Iterator[Finding]:
     """Objectives need a measurable criterion and a target date."""
-    for gi, goal in _items(ctx.data, "goals"):
-        for oi, objective in _items(goal, "objectives"):
+    for gi, goal in indexed_entries(ctx.data, "goals"):
+        for oi, objective in indexed_entries(goal, "objectives"):
             base = ("goals", gi, "objectives", oi)
             if not objective.get("target_date"):
                 yield Finding((*base,), "objective has no target date")
@@ -85,7 +75,7 @@ def measurable_objectives(ctx: CheckContext) -> Iterator[Finding]:
 
 def client_words(ctx: CheckContext) -> Iterator[Finding]:
     """Goals in the client's own words."""
-    for gi, goal in _items(ctx.data, "goals"):
+    for gi, goal in indexed_entries(ctx.data, "goals"):
         statement = str(goal.get("statement") or "")
         if not FIRST_PERSON.search(statement):
             yield Finding(("goals", gi, "statement"), "does not read as the client's own words (no 'I' or 'my'): quote the client, and put the clinical wording in clinical_statement")
@@ -93,7 +83,7 @@ def client_words(ctx: CheckContext) -> Iterator[Finding]:
 
 def intervention_frequency(ctx: CheckContext) -> Iterator[Finding]:
     """Every intervention says how often."""
-    for index, intervention in _items(ctx.data, "interventions"):
+    for index, intervention in indexed_entries(ctx.data, "interventions"):
         if not str(intervention.get("frequency") or "").strip():
             yield Finding(("interventions", index), f"intervention {intervention.get('id', index + 1)} has no frequency")
 
@@ -116,7 +106,7 @@ def therapy_elements(ctx: CheckContext) -> Iterator[Finding]:
 
 def plan_current(ctx: CheckContext) -> Iterator[Finding]:
     """The plan is no older than the profile allows on the date judged."""
-    start = _date((ctx.data.get("plan") or {}).get("start_date"))
+    start = iso_date((ctx.data.get("plan") or {}).get("start_date"))
     limit = int(ctx.params.get("max_plan_age_days", 365))
     if start and (ctx.as_of - start).days > limit:
         yield Finding(("plan", "start_date"), f"the plan was established {(ctx.as_of - start).days} days before {ctx.as_of.isoformat()}; "
@@ -128,7 +118,7 @@ def plan_current(ctx: CheckContext) -> Iterator[Finding]:
 def plan_duration(ctx: CheckContext) -> Iterator[Finding]:
     """The plan's period stays within a year."""
     block = ctx.data.get("plan") or {}
-    start, end = _date(block.get("start_date")), _date(block.get("end_date"))
+    start, end = iso_date(block.get("start_date")), iso_date(block.get("end_date"))
     if start and end and (end - start).days > 366:
         yield Finding(("plan", "end_date"), "the plan runs for more than a year; payers expect a target within a year", "warning")
     if start and not end:
@@ -138,8 +128,8 @@ def plan_duration(ctx: CheckContext) -> Iterator[Finding]:
 def review_schedule(ctx: CheckContext) -> Iterator[Finding]:
     """Reviews are scheduled within the interval, and a review that is due is not overdue."""
     interval = int(ctx.params.get("review_interval_days", 90))
-    start = _date((ctx.data.get("plan") or {}).get("start_date"))
-    reviews = sorted(d for d in (_date(v) for v in ctx.data.get("review_dates") or []) if d)
+    start = iso_date((ctx.data.get("plan") or {}).get("start_date"))
+    reviews = sorted(d for d in (iso_date(v) for v in ctx.data.get("review_dates") or []) if d)
     if not reviews:
         yield Finding(("review_dates",) if "review_dates" in ctx.data else (), f"no review dates: schedule reviews at least every {interval} days "
                       "(the practice's review interval, check.params.review_interval_days)")
@@ -147,7 +137,7 @@ def review_schedule(ctx: CheckContext) -> Iterator[Finding]:
     previous = start
     for review in reviews:
         if previous and (review - previous).days > interval:
-            index = [d for d in (_date(v) for v in ctx.data["review_dates"])].index(review)
+            index = [d for d in (iso_date(v) for v in ctx.data["review_dates"])].index(review)
             yield Finding(("review_dates", index), f"{(review - previous).days} days after the previous review or the plan's start; "
                           f"the practice's review interval is {interval} days (check.params.review_interval_days)")
         previous = review
@@ -177,11 +167,11 @@ def client_signature(ctx: CheckContext) -> Iterator[Finding]:
 
 def standardised_measure(ctx: CheckContext) -> Iterator[Finding]:
     """A standardised instrument is used to monitor progress, and again since the last review."""
-    given = sorted((_date(a.get("date")), i) for i, a in _items(ctx.data, "assessments") if a.get("instrument") in ctx.instruments and _date(a.get("date")))
+    given = sorted((iso_date(a.get("date")), i) for i, a in indexed_entries(ctx.data, "assessments") if a.get("instrument") in ctx.instruments and iso_date(a.get("date")))
     if not given:
         yield Finding(("assessments",) if "assessments" in ctx.data else (), "no standardised instrument administered: record one (PHQ-9, GAD-7, ECR-R, ...) to monitor progress")
         return
-    past_reviews = [d for d in (_date(v) for v in ctx.data.get("review_dates") or []) if d and d <= ctx.as_of]
+    past_reviews = [d for d in (iso_date(v) for v in ctx.data.get("review_dates") or []) if d and d <= ctx.as_of]
     if past_reviews and given[-1][0] < max(past_reviews):
         yield Finding(("assessments",), f"no standardised instrument since the review of {max(past_reviews).isoformat()}", "warning")
 
@@ -189,14 +179,14 @@ def standardised_measure(ctx: CheckContext) -> Iterator[Finding]:
 def safety_follow_up(ctx: CheckContext) -> Iterator[Finding]:
     """A safety flag (PHQ-9 item 9) needs a documented safety plan or follow-up on or after it."""
     safety = ctx.data.get("safety_plan") if isinstance(ctx.data.get("safety_plan"), dict) else None
-    planned = _date(safety.get("date")) if safety else None
-    for index, assessment in _items(ctx.data, "assessments"):
+    planned = iso_date(safety.get("date")) if safety else None
+    for index, assessment in indexed_entries(ctx.data, "assessments"):
         instrument = ctx.instruments.get(assessment.get("instrument"))
         result = ctx.results.get(index)
         if not instrument or not result:
             continue
         for flag in result.flags:
-            if flag in instrument.safety_flags and (planned is None or planned < (_date(assessment.get("date")) or planned)):
+            if flag in instrument.safety_flags and (planned is None or planned < (iso_date(assessment.get("date")) or planned)):
                 yield Finding(("assessments", index), f"{instrument.flags.get(flag, flag)} No safety plan or follow-up is documented on or after "
                               f"{assessment.get('date')}: add safety_plan with its date and what was agreed.")
 

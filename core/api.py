@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem
+from .errors import Problem, UsageError
 from .loader import Plan
 from .pipeline import Engine
 
@@ -49,16 +49,26 @@ def validate_plan(plan: PlanSource, *, pack: str | None = None) -> list[Problem]
     return engine.validate(_as_plan(engine, plan))
 
 
-def render_plan(plan: PlanSource, format: str = "markdown", *, pack: str | None = None, as_of: dt.date | None = None) -> bytes:
-    """Render ``plan`` with ``pack`` to the bytes of output format ``format``, stating objectives'
-    status as of ``as_of`` (default: today).
+def render_plan(plan: PlanSource, format: str | None = None, *, pack: str | None = None, as_of: dt.date | None = None) -> bytes:
+    """Render ``plan`` with ``pack`` to the bytes of output format ``format`` (default: the
+    Markdown the templates produce, from the format registered for ``text/markdown``), stating
+    objectives' status as of ``as_of`` (default: today).
 
     Raises :class:`txplan.PlanError` if the plan has errors, :class:`txplan.UsageError` for an
     unknown format, :class:`txplan.PackError` for a broken pack.
     """
     engine = engine_for(pack)
     # The date goes with this call, not on the shared cached engine: other threads may render too.
-    return engine.render(_as_plan(engine, plan), format, as_of=as_of)
+    return engine.render(_as_plan(engine, plan), format or markdown_format(engine), as_of=as_of)
+
+
+def markdown_format(engine: Engine) -> str:
+    """The name of the output format that writes the document as Markdown text (media type
+    ``text/markdown``): what the Python API renders when no format is named."""
+    for output_format in engine.host.output_formats.values():
+        if output_format.media_type.split(";")[0].strip() == "text/markdown":
+            return output_format.name
+    raise UsageError("no output format for text/markdown is installed; name a format")
 
 
 def _as_plan(engine: Engine, plan: PlanSource) -> Plan:

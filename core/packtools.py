@@ -99,10 +99,10 @@ def check_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
     import jinja2
 
     from .context import build_context
-    from .contracts import RenderedDocument, Section
+    from .contracts import RenderContext, RenderedDocument, Section
     from .loader import load_plan_file
     from .packs import image_problem, resolve_pack
-    from .pipeline import _all_libraries, _with_alerts, render_seconds_setting, render_template
+    from .pipeline import _all_libraries, render_seconds_setting, render_template
     from .safe_paths import MAX_LOGO_BYTES, UnsafePackPath, read_inside
     from .schema import compose_schema
     from .templating import PackTemplateError, make_environment
@@ -143,10 +143,6 @@ def check_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
     if pack is None:
         return problems
     try:
-        pack.logo  # noqa: B018 - reads and checks the logo named in pack.yaml
-    except TxplanError as exc:
-        problems.extend(exc.lines())
-    try:
         libraries = _all_libraries(host, pack)
     except TxplanError as exc:
         problems.extend(exc.lines())
@@ -156,7 +152,7 @@ def check_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
     context = build_context(plan.data, schema, pack.labels, host.instruments, libraries, pack.practice)
     sections: list[Section] = []
     seconds = render_seconds_setting()  # the same limit as rendering: an endless loop must not hang the check
-    for section in _with_alerts(pack.sections):
+    for section in pack.rendered_sections:
         template_name = f"{section}.md.j2"
         if template_name in broken:
             continue
@@ -174,11 +170,11 @@ def check_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
             problems.extend(exc.lines())
     for output_format in host.output_formats.values():
         try:
-            if output_format.prepare is not None:
-                output_format.prepare(pack)
+            state = output_format.prepare(pack.view) if output_format.prepare is not None else None
             # The sample plan goes through every format whole, so what fails only in a writer
             # (a control character a template produces, a logo Word cannot place) is found here.
-            output_format.render(RenderedDocument(str(context["title"]), tuple(sections), context, pack))
+            document = RenderedDocument(str(context["title"]), tuple(sections), RenderContext.of(context), pack.view)
+            output_format.render_prepared(document, state)
         except TxplanError as exc:
             problems.extend(exc.lines())
         except Exception as exc:  # noqa: BLE001 - a format plugin's own failure, named

@@ -20,7 +20,7 @@ import jinja2
 from jinja2.sandbox import SecurityError
 
 from .context import build_context
-from .contracts import InterventionLibrary, OutputFormat, RenderedDocument, Section
+from .contracts import InterventionLibrary, OutputFormat, RenderContext, RenderedDocument, Section
 from .errors import PackError, PlanError, PluginError, Problem, UsageError
 from .loader import Plan, load_plan_file, plan_from_data
 from .packs import TemplatePack, problem_in_template, resolve_pack
@@ -32,7 +32,6 @@ from .validation import PlanValidator
 
 #: Rendered Markdown larger than this is refused: a pack's loop gone wrong, not a treatment plan.
 MAX_RENDERED_CHARS = 5_000_000
-ALERTS_SECTION = "alerts"
 #: How long one section's template may take to render: a pack's runaway loop is stopped.
 RENDER_SECONDS = 10.0
 RENDER_SECONDS_ENV = "TXPLAN_RENDER_SECONDS"
@@ -84,8 +83,8 @@ class Engine:
         except Exception as exc:  # noqa: BLE001 - only a pack's 'requires' overlay can break it
             raise PackError(f"template pack '{self.pack.name}': its 'requires' is not a usable JSON Schema: {exc}") from None
         self.env = make_environment(self.pack.template_roots())
-        self.templates = {name: self._compile(f"{name}.md.j2") for name in _with_alerts(self.pack.sections)}
-        self._prepared: set[str] = set()
+        self.templates = {name: self._compile(f"{name}.md.j2") for name in self.pack.rendered_sections}
+        self._prepared: dict[str, object] = {}
 
     # -- the steps ----------------------------------------------------------------------------
 
@@ -117,31 +116,33 @@ class Engine:
             total += len(text)
             if text.strip():
                 sections.append(Section(name, text))
-        return RenderedDocument(str(context["title"]), tuple(sections), context, self.pack)
+        return RenderedDocument(str(context["title"]), tuple(sections), RenderContext.of(context), self.pack.view)
 
     def render(self, plan: Plan, format_name: str, *, as_of: dt.date | None = None) -> bytes:
         """Render ``plan`` to the bytes of output format ``format_name`` (or an alias), stating
         objectives' status as of ``as_of`` (default: the engine's date, else today)."""
         return self.render_with(self.output_format(format_name), self.render_document(plan, as_of=as_of))
 
-    def prepare(self, output_format: OutputFormat) -> None:
-        """Let ``output_format`` check this engine's pack (once): a missing or unsafe reference
-        document is reported before any plan is rendered."""
-        if output_format.name in self._prepared or output_format.prepare is None:
-            return
-        try:
-            output_format.prepare(self.pack)
-        except (PackError, PluginError):
-            raise
-        except (Exception, SystemExit) as exc:  # noqa: BLE001 - a plugin's failure (even sys.exit) is reported with its name
-            raise PluginError(f"output format '{output_format.name}'{self._owner(output_format)} failed to prepare: {type(exc).__name__}") from exc
-        self._prepared.add(output_format.name)
+    def prepare(self, output_format: OutputFormat) -> object:
+        """Let ``output_format`` check this engine's pack, once: a missing or unsafe reference
+        document is reported before any plan is rendered. Returns what the format's ``prepare``
+        returned (kept, and handed to its ``render`` for every document)."""
+        if output_format.prepare is None:
+            return None
+        if output_format.name not in self._prepared:
+            try:
+                self._prepared[output_format.name] = output_format.prepare(self.pack.view)
+            except (PackError, PluginError):
+                raise
+            except (Exception, SystemExit) as exc:  # noqa: BLE001 - a plugin's failure (even sys.exit) is reported with its name
+                raise PluginError(f"output format '{output_format.name}'{self._owner(output_format)} failed to prepare: {type(exc).__name__}") from exc
+        return self._prepared[output_format.name]
 
     def render_with(self, output_format: OutputFormat, document: RenderedDocument) -> bytes:
         """Run one output format over an already rendered document."""
-        self.prepare(output_format)
+        state = self.prepare(output_format)
         try:
-            result = output_format.render(document)
+            result = output_format.render_prepared(document, state)
         except (PackError, PluginError):
             raise
         except (Exception, SystemExit) as exc:  # noqa: BLE001 - a plugin's failure (even sys.exit) is reported with its name
@@ -216,16 +217,6 @@ def _all_libraries(host: PluginHost, pack: TemplatePack) -> dict[str, Interventi
             raise PackError(f"template pack '{pack.name}': its library namespace '{library.namespace}' is already used by {where}")
         libraries[library.namespace] = library
     return libraries
-
-
-def _with_alerts(sections: list[str]) -> list[str]:
-    """The pack's sections, with ``alerts`` (safety flags from instruments) added after the
-    client profile, or first, when the pack leaves it out: a safety flag is shown in every
-    document, whatever the pack."""
-    if ALERTS_SECTION in sections:
-        return list(sections)
-    at = sections.index("client_profile") + 1 if "client_profile" in sections else 0
-    return [*sections[:at], ALERTS_SECTION, *sections[at:]]
 
 
 def _template_line(exc: BaseException, template: jinja2.Template) -> int | None:

@@ -1,9 +1,11 @@
 """Build the plugin manager and give the rest of the core a typed view of what plugins registered.
 
 The rest of the core never touches ``pm.hook``: it asks a :class:`PluginHost` for the output
-formats, instruments, intervention libraries and template packs. Built-in plugins (listed in
-:data:`BUILTIN_PLUGINS`) and third-party plugins (entry-point group ``txplan``) go through the same
-registration and the same checks. A plugin that fails to import, raises in a hook (even
+formats, instruments, intervention libraries and template packs. Built-in plugins (the modules
+txplan's own ``txplan.builtin`` entry point lists, so the core names none of them) and third-party plugins (entry-point group
+``txplan`` of other distributions) go through the same registration and the same checks, and
+every hook is called through pluggy's hook caller, so pluggy's tracing, hook-call monitoring and
+hook wrappers see each call. A plugin that fails to import, raises in a hook (even
 ``SystemExit``) or registers something malformed or duplicated is recorded as a problem naming the
 plugin and its distribution; everything else keeps working. Ctrl-C while a plugin loads stops the
 run with a message naming that plugin. Each instrument's scorer is wrapped so that a failure
@@ -27,28 +29,10 @@ from . import hookspecs
 from .contracts import Check, Instrument, InterventionLibrary, OutputFormat, PackSource, PayerProfile, ScoreResult
 from .errors import EXIT_INTERRUPTED, Interrupted, PluginError
 
-#: Modules of the built-in plugins, registered like any third-party plugin.
-BUILTIN_PLUGINS = (
-    "txplan.plugins.formats.markdown",
-    "txplan.plugins.formats.docx",
-    "txplan.plugins.packs.default_pack",
-    "txplan.plugins.packs.example_packs",
-    "txplan.plugins.instruments.ecr_r",
-    "txplan.plugins.instruments.ecr_rs",
-    "txplan.plugins.instruments.rq",
-    "txplan.plugins.instruments.aai",
-    "txplan.plugins.instruments.phq9",
-    "txplan.plugins.instruments.gad7",
-    "txplan.plugins.interventions.attachment_based",
-    "txplan.plugins.interventions.cbt",
-    "txplan.plugins.interventions.mindfulness",
-    "txplan.plugins.checks.payer_rules",
-    "txplan.plugins.checks.clinical_record",
-    "txplan.plugins.checks.profiles",
-)
-
 #: Entry-point group third-party plugins declare in their ``pyproject.toml``.
 ENTRY_POINT_GROUP = hookspecs.PROJECT_NAME
+#: Entry-point group of txplan's own distribution naming the list of built-in plugin modules.
+BUILTIN_GROUP = f"{hookspecs.PROJECT_NAME}.builtin"
 
 #: Comma-separated allow-list of third-party plugin (entry point) names; empty loads none.
 LOAD_PLUGINS_ENV = "TXPLAN_LOAD_PLUGINS"
@@ -84,9 +68,8 @@ class PluginHost:
         self.problems: list[str] = []
         self._info: dict[str, PluginInfo] = {}
         from . import __version__ as txplan_version
-        for module_name in BUILTIN_PLUGINS:
-            module = importlib.import_module(module_name)
-            self._register(module, module_name, "txplan", txplan_version, builtin=True)
+        for module_name in builtin_plugin_modules():
+            self._register(importlib.import_module(module_name), module_name, hookspecs.PROJECT_NAME, txplan_version, builtin=True)
         if load_entrypoints:
             self._load_entrypoints()
         for plugin in extra_plugins:
@@ -153,8 +136,8 @@ class PluginHost:
                 continue
             dist = ep.dist.metadata["Name"] if ep.dist is not None else "unknown distribution"
             version = ep.dist.version if ep.dist is not None else "?"
-            if dist == "txplan":
-                continue  # the built-ins are registered above, by module
+            if dist == hookspecs.PROJECT_NAME:
+                continue  # the built-ins are registered above, first
             try:
                 plugin = ep.load()
             except KeyboardInterrupt as exc:
@@ -187,10 +170,10 @@ class PluginHost:
         }[hook_name]
         found: dict[str, Any] = {}
         owners: dict[str, str] = {}
-        caller = getattr(self.pm.hook, hook_name)
         # In registration order (pluggy would call them last-registered first): built-ins first,
         # so a third-party plugin cannot take over a built-in id.
-        for impl in caller.get_hookimpls():
+        providers = [impl for impl in getattr(self.pm.hook, hook_name).get_hookimpls() if not (impl.wrapper or impl.hookwrapper)]
+        for impl in providers:
             info = self._info[impl.plugin_name]
 
             def register(obj: Any, _info: PluginInfo = info) -> None:
@@ -220,14 +203,26 @@ class PluginHost:
                 self._owner[id(obj)] = _info.name
                 _info.registered.setdefault(kind, []).append(keys[0])
 
-            kwargs = {"register": register}
+            # One plugin at a time, through pluggy's hook caller (wrappers and tracing included),
+            # so that one plugin's failure is reported with its name and the others still count.
+            call_one = self.pm.subset_hook_caller(hook_name, remove_plugins=[other.plugin for other in providers if other is not impl])
             try:
-                impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+                call_one(register=register)
             except KeyboardInterrupt as exc:
                 raise _interrupted(exc, f"while plugin {info.label} ran {hook_name}") from None
             except (Exception, SystemExit) as exc:  # noqa: BLE001 - reported with the plugin's name
                 self.problems.append(f"plugin {info.label} failed in {hook_name}: {failure(exc, detail=True)}")
         return found
+
+
+def builtin_plugin_modules() -> tuple[str, ...]:
+    """The modules of the built-in plugins, in the order they are registered: the list txplan's
+    own ``txplan.builtin`` entry point names (read from txplan's distribution alone, so no
+    other package's metadata is read and ``--no-plugins`` stays fast)."""
+    from importlib import metadata
+
+    entry_points = metadata.distribution(hookspecs.PROJECT_NAME).entry_points
+    return tuple(module for ep in entry_points if ep.group == BUILTIN_GROUP for module in ep.load())
 
 
 def failure(exc: BaseException, *, detail: bool = False) -> str:

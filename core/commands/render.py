@@ -23,14 +23,10 @@ if TYPE_CHECKING:
     from ..contracts import OutputFormat
     from ..pipeline import Engine
 
-#: The format `txplan render` writes when none is asked for.
-DEFAULT_FORMAT = "docx"
-
-
 def cmd_render(args: argparse.Namespace) -> int:
     """Render each plan into each requested format, in parallel with ``--jobs``."""
     engine = engine_for(args)
-    formats = _formats(engine, args.format)
+    formats = _formats(engine, args.format or engine.pack.setting("render", "format"))
     for fmt in formats:
         engine.prepare(fmt)
     targets = _targets([Path(p) for p in args.plans], formats, args.output)

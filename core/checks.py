@@ -53,7 +53,7 @@ def select_profile(engine: Any, requested: str | None) -> tuple[PayerProfile, di
 def refuse_unknown_rules(host: Any, profile: PayerProfile) -> None:
     """A :class:`PluginError` naming the profile, its plugin and every rule id it names that no
     plugin provides (a misspelt or uninstalled rule), or nothing when all are provided."""
-    unknown = sorted(rule for rule in profile.rules if rule not in host.checks)
+    unknown = host.unknown_rules(profile)
     if unknown:
         owner = host.plugin_of(profile)
         who = f" from plugin {owner.label}" if owner else ""

@@ -86,11 +86,10 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 
 def _own_frame(exc: BaseException) -> str:
-    """Where in txplan's own code the error happened (no values, no locals: no plan content)."""
-    import txplan.plugins
-
-    roots = (str(Path(__file__).parent), str(Path(txplan.plugins.__file__).parent))
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(roots)]
+    """Where in txplan's own code (the core and the built-in plugins installed inside it) the error
+    happened (no values, no locals: no plan content)."""
+    root = str(Path(__file__).parent)
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(root)]
     if not frames:
         return ""
     last = frames[-1]

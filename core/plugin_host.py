@@ -108,6 +108,17 @@ class PluginHost:
         name = self._owner.get(id(obj))
         return self._info.get(name) if name else None
 
+    def checks_no_profile_runs(self) -> list[str]:
+        """Ids of checks that no payer profile runs (each names them ``off`` or not at all): such
+        a rule never judges a plan until a profile names it."""
+        running = {rule for profile in self.payer_profiles.values() for rule, severity in profile.rules.items() if severity != "off"}
+        return sorted(set(self.checks) - running)
+
+    def unknown_rules(self, profile: PayerProfile) -> list[str]:
+        """The rule ids ``profile`` names that no plugin provides (misspelt, or from a plugin
+        not loaded)."""
+        return sorted(rule for rule in profile.rules if rule not in self.checks)
+
     # -- loading -----------------------------------------------------------------------------
 
     def _drop_unknown_hooks(self) -> None:

@@ -168,6 +168,7 @@ def check_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
             problems.append(f"template pack '{name}': {exc}")
         except TxplanError as exc:
             problems.extend(exc.lines())
+    problems.extend(_unknown_settings(pack, host))
     for output_format in host.output_formats.values():
         try:
             state = output_format.prepare(pack.view) if output_format.prepare is not None else None
@@ -180,6 +181,17 @@ def check_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
         except Exception as exc:  # noqa: BLE001 - a format plugin's own failure, named
             problems.append(f"output format '{output_format.name}' failed on the sample plan: {type(exc).__name__}")
     return list(dict.fromkeys(problems))  # a fault seen by two steps is reported once
+
+
+def _unknown_settings(pack: Any, host: Any) -> list[str]:
+    """The pack's ``render.format`` and ``check.profile`` when no plugin provides them."""
+    out = []
+    fmt, profile = pack.setting("render", "format"), pack.setting("check", "profile")
+    if host.output_format(fmt) is None:
+        out.append(f"template pack '{pack.name}': render.format '{fmt}' is not an installed output format (see 'txplan plugins')")
+    if profile not in host.payer_profiles:
+        out.append(f"template pack '{pack.name}': check.profile '{profile}' is not an installed payer profile (see 'txplan plugins')")
+    return out
 
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".svg", ".tif", ".tiff", ".webp")

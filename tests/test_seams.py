@@ -311,3 +311,16 @@ def test_no_core_module_names_a_builtin_plugin(example_path: Path) -> None:
                 if any(m.startswith(plugins_package) or (isinstance(node, ast.ImportFrom) and node.level and m.startswith("plugins")) for m in imported):
                     found.append(f"{path.name}:{node.lineno}: import {imported}")
     assert found == []
+
+
+def test_pack_check_names_a_format_or_profile_no_plugin_provides(tmp_path: Path, run: Callable[..., Any]) -> None:
+    """`pack check` reports a render.format or check.profile that is not installed (exit 3)."""
+    pack = tmp_path / "pack"
+    (pack / "templates").mkdir(parents=True)
+    (pack / "pack.yaml").write_text("name: p\nversion: '1'\nrender:\n  format: pdf\ncheck:\n  profile: no-such-payer\n", encoding="utf-8")
+    result = run("pack", "check", pack)
+    assert result.code == 3
+    assert "template pack 'p': render.format 'pdf' is not an installed output format" in result.err
+    assert "template pack 'p': check.profile 'no-such-payer' is not an installed payer profile" in result.err
+    (pack / "pack.yaml").write_text("name: p\nversion: '1'\nrender:\n  format: word\n", encoding="utf-8")
+    assert run("pack", "check", pack).code == 0

@@ -21,6 +21,7 @@ import importlib
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pluggy
@@ -228,12 +229,39 @@ class PluginHost:
 
 def builtin_plugin_modules() -> tuple[str, ...]:
     """The modules of the built-in plugins, in the order they are registered: the list txplan's
-    own ``txplan.builtin`` entry point names (read from txplan's distribution alone, so no
-    other package's metadata is read and ``--no-plugins`` stays fast)."""
+    own ``txplan.builtin`` entry point names."""
+    modules: list[str] = []
+    for target in _builtin_targets():
+        module, _, attribute = target.partition(":")
+        modules.extend(getattr(importlib.import_module(module.strip()), attribute.strip()))
+    return tuple(modules)
+
+
+def _builtin_targets() -> list[str]:
+    """The ``txplan.builtin`` entry points' targets (``module:attribute``). Read from the
+    ``entry_points.txt`` of the one txplan ``.dist-info`` beside the installed package when
+    there is one (a wheel install: importing :mod:`importlib.metadata` alone would cost more
+    than the rest of ``--no-plugins`` start-up), else through :mod:`importlib.metadata`."""
+    package = Path(__file__).resolve().parent
+    found = list(package.parent.glob(f"{package.name}-*.dist-info/entry_points.txt"))
+    if len(found) == 1:
+        targets = _entry_point_section(found[0].read_text(encoding="utf-8"), BUILTIN_GROUP)
+        if targets:
+            return targets
     from importlib import metadata
 
-    entry_points = metadata.distribution(hookspecs.PROJECT_NAME).entry_points
-    return tuple(module for ep in entry_points if ep.group == BUILTIN_GROUP for module in ep.load())
+    return [ep.value for ep in metadata.distribution(hookspecs.PROJECT_NAME).entry_points if ep.group == BUILTIN_GROUP]
+
+
+def _entry_point_section(text: str, group: str) -> list[str]:
+    """The values of ``name = value`` lines in section ``[group]`` of an ``entry_points.txt``."""
+    values, inside = [], False
+    for line in (raw.strip() for raw in text.splitlines()):
+        if line.startswith("["):
+            inside = line == f"[{group}]"
+        elif inside and "=" in line and not line.startswith(("#", ";")):
+            values.append(line.partition("=")[2].strip())
+    return values
 
 
 def failure(exc: BaseException, *, detail: bool = False) -> str:

@@ -324,3 +324,13 @@ def test_pack_check_names_a_format_or_profile_no_plugin_provides(tmp_path: Path,
     assert "template pack 'p': check.profile 'no-such-payer' is not an installed payer profile" in result.err
     (pack / "pack.yaml").write_text("name: p\nversion: '1'\nrender:\n  format: word\n", encoding="utf-8")
     assert run("pack", "check", pack).code == 0
+
+
+def test_builtin_plugins_are_found_the_same_way_with_or_without_importlib_metadata(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast read of txplan's entry_points.txt and importlib.metadata name the same built-in modules."""
+    from txplan import plugin_host
+
+    fast = plugin_host.builtin_plugin_modules()
+    monkeypatch.setattr(plugin_host, "_entry_point_section", lambda text, group: [])
+    assert plugin_host.builtin_plugin_modules() == fast
+    assert fast[0].endswith(".markdown") and len(fast) == len(set(fast)) >= 16

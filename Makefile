@@ -14,7 +14,7 @@ $(BIN)/python:
 # The wheel is what users install, so tests run against it (a missing package-data file fails
 # here, not on a user's machine).
 wheel: $(BIN)/python
-	rm -rf dist
+	rm -rf dist build  # a stale build/ would put deleted modules back into the wheel
 	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
 
 demo: wheel

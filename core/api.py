@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import PlanError, Problem
+from .errors import PlanError, Problem, UsageError
 from .jobs import PlanSource, run_plan
 from .loader import Plan
 from .pipeline import Engine
@@ -50,20 +50,30 @@ def validate_plan(plan: PlanSource, *, pack: str | None = None) -> list[Problem]
     return run_plan(engine, _as_plan(engine, plan)).problems
 
 
-def render_plan(plan: PlanSource, format: str = "markdown", *, pack: str | None = None, as_of: dt.date | None = None) -> bytes:
-    """Render ``plan`` with ``pack`` to the bytes of output format ``format``, stating objectives'
-    status as of ``as_of`` (default: today).
+def render_plan(plan: PlanSource, format: str | None = None, *, pack: str | None = None, as_of: dt.date | None = None) -> bytes:
+    """Render ``plan`` with ``pack`` to the bytes of output format ``format`` (default: the
+    Markdown the templates produce, from the format registered for ``text/markdown``), stating
+    objectives' status as of ``as_of`` (default: today).
 
     Raises :class:`txplan.PlanError` if the plan has errors, :class:`txplan.UsageError` for an
     unknown format, :class:`txplan.PackError` for a broken pack.
     """
     engine = engine_for(pack)
-    output_format = engine.output_format(format)
+    output_format = engine.output_format(format or markdown_format(engine))
     # The date goes with this call, not on the shared cached engine: other threads may render too.
     result = run_plan(engine, _as_plan(engine, plan), formats=[output_format], as_of=as_of)
     if not result.valid:
         raise PlanError(problems=result.errors)
     return result.outputs[output_format.name]
+
+
+def markdown_format(engine: Engine) -> str:
+    """The name of the output format that writes the document as Markdown text (media type
+    ``text/markdown``): what the Python API renders when no format is named."""
+    for output_format in engine.host.output_formats.values():
+        if output_format.media_type.split(";")[0].strip() == "text/markdown":
+            return output_format.name
+    raise UsageError("no output format for text/markdown is installed; name a format")
 
 
 def _as_plan(engine: Engine, plan: PlanSource) -> Plan:

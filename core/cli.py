@@ -19,9 +19,6 @@ from .console import silence
 from .errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, Interrupted, TxplanError
 
 
-DEFAULT_FORMAT = render_command.DEFAULT_FORMAT
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``txplan`` with ``argv`` (default: the process arguments); return the exit code."""
     parser = _parser()
@@ -89,11 +86,10 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 
 def _own_frame(exc: BaseException) -> str:
-    """Where in txplan's own code the error happened (no values, no locals: no plan content)."""
-    import txplan.plugins
-
-    roots = (str(Path(__file__).parent), str(Path(txplan.plugins.__file__).parent))
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(roots)]
+    """Where in txplan's own code (the core and the built-in plugins installed inside it) the error
+    happened (no values, no locals: no plan content)."""
+    root = str(Path(__file__).parent)
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(root)]
     if not frames:
         return ""
     last = frames[-1]
@@ -132,11 +128,11 @@ def _parser() -> argparse.ArgumentParser:
 
     render = commands.add_parser("render", parents=[common], help="render plans into documents", description="Render plans into documents.")
     render.add_argument("plans", nargs="+", metavar="PLAN", help="plan files (.yaml, .yml or .json)")
-    render.add_argument("-f", "--format", default=DEFAULT_FORMAT, metavar="FORMAT[,FORMAT]", help=f"output formats (default: {DEFAULT_FORMAT}); see 'txplan plugins'")
+    render.add_argument("-f", "--format", metavar="FORMAT[,FORMAT]", help="output formats (default: the one the pack's render.format names); see 'txplan plugins'")
     render.add_argument("-o", "--output", metavar="PATH", help="output file (one plan, one format) or folder (created if missing); default: the current folder")
     render.add_argument("--pack", metavar="NAME|DIR", help="template pack: an installed pack's name or a pack folder (default: default)")
     render.add_argument("--check", action="store_true", help="refuse to write a plan that the insurer-readiness check finds errors in")
-    render.add_argument("--payer", metavar="PROFILE", help="payer profile for --check (default: the pack's, else commercial-default)")
+    render.add_argument("--payer", metavar="PROFILE", help="payer profile for --check (default: the one the pack's check.profile names)")
     render.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="render in N processes (0: one per CPU; default 1)")
     render.add_argument("--as-of", metavar="DATE", help="the date objectives' status is stated at, and --check judges at (default: today)")
     render.set_defaults(command=render_command.cmd_render)
@@ -148,7 +144,7 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", parents=[common], help="find what a payer or surveyor would reject", description="Check plans against what a payer or accreditor requires. Exit 1 if any error is found.")
     check.add_argument("plans", nargs="+", metavar="PLAN")
-    check.add_argument("--payer", metavar="PROFILE", help="medicare-outpatient, accreditation, commercial-default (default: the pack's, else commercial-default)")
+    check.add_argument("--payer", metavar="PROFILE", help="payer profile; 'txplan plugins' lists them (default: the one the pack's check.profile names)")
     check.add_argument("--as-of", metavar="DATE", help="the date the plan is judged at (default: today)")
     check.add_argument("--json", action="store_true", help="print the findings as JSON")
     check.add_argument("--pack", metavar="NAME|DIR", help="template pack (its requirements and check settings)")

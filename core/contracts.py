@@ -39,19 +39,93 @@ class Section:
 
 
 @dataclass(frozen=True)
+class PackFile:
+    """A file of a template pack that an output format may read: found inside the pack's folder,
+    a regular file, no link on the way, within its size limit. ``pack`` names the pack it was
+    found in (the nearest in the chain that has it), ``name`` is its path relative to that pack,
+    ``path`` where it is, and ``read()`` its bytes (read without following a link or blocking on
+    a pipe; :class:`~txplan.errors.PackError` naming the pack when that fails)."""
+
+    pack: str
+    name: str
+    path: Path
+    read: Callable[[], bytes] = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class PackView:
+    """What an output format may read of the template pack a document was rendered with.
+
+    ``name`` is the pack's name; ``labels`` its headings and fixed text (merged along the chain
+    of packs it extends); ``practice`` the practice identity its ``pack.yaml`` gives (without
+    the logo); ``sections`` the sections it renders, in order. ``find_logo()`` is the letterhead
+    image its ``practice.logo`` names (nearest pack first) or ``None``; it is located safely
+    but not checked as an image: a format that places it checks it. ``find_file(name)`` is the nearest pack's file ``name`` (a
+    ``reference.docx``, say) or ``None``; a pack whose file is there but unsafe (a link, a
+    folder, too large) is a :class:`~txplan.errors.PackError`, never replaced by the parent's.
+    """
+
+    name: str
+    labels: Mapping[str, Any]
+    practice: Mapping[str, str]
+    sections: tuple[str, ...]
+    find_logo: Callable[[], PackFile | None] = field(compare=False, repr=False)
+    find_file: Callable[[str], PackFile | None] = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """The render context the section templates saw, typed for output formats.
+
+    ``plan`` is the plan's data, completed (every optional field present) and with the values
+    the core derives (results, progress, alerts, attestations); ``labels`` the pack's labels;
+    ``title`` the document title; ``letterhead`` the practice identity shown on the letterhead
+    (the plan's practice block, overridden by the pack's); ``as_of`` the ISO date the document
+    states objectives' status at.
+    """
+
+    plan: Mapping[str, Any]
+    labels: Mapping[str, Any]
+    title: str
+    letterhead: Mapping[str, Any]
+    as_of: str
+
+    @classmethod
+    def of(cls, template_vars: Mapping[str, Any]) -> RenderContext:
+        """The typed view of the variables the templates were rendered with."""
+        return cls(
+            plan=template_vars["plan"],
+            labels=template_vars["labels"],
+            title=str(template_vars["title"]),
+            letterhead=template_vars["letterhead"],
+            as_of=str(template_vars["as_of"]),
+        )
+
+    @property
+    def client(self) -> Mapping[str, Any]:
+        """The plan's client block (empty when the plan has none)."""
+        return self.plan.get("client") or {}
+
+    @property
+    def start_date(self) -> str | None:
+        """The plan's start date (ISO), if it gives one."""
+        return (self.plan.get("plan") or {}).get("start_date")
+
+
+@dataclass(frozen=True)
 class RenderedDocument:
     """What an output format turns into bytes.
 
     ``markdown`` is the whole document as Markdown (the sections joined); ``sections`` keeps them
     apart for formats that treat sections differently. ``context`` is the render context the
-    templates saw (the plan with derived values); ``pack`` is the template pack used, which carries
-    the pack's folder (for a ``reference.docx``) and its labels.
+    templates saw; ``pack`` what a format may read of the template pack used (its labels,
+    practice identity and files such as a ``reference.docx``).
     """
 
     title: str
     sections: tuple[Section, ...]
-    context: Mapping[str, Any]
-    pack: Any
+    context: RenderContext
+    pack: PackView
 
     @property
     def markdown(self) -> str:
@@ -66,18 +140,30 @@ class RenderedDocument:
 
 @dataclass(frozen=True)
 class OutputFormat:
-    """An output format: ``render(document) -> bytes`` plus how the file is named and typed, and
-    optionally ``prepare(pack)`` to check the pack up front."""
+    """An output format: ``render(document) -> bytes`` plus how the file is named and typed.
+
+    A format that needs something from the template pack (a reference document, a logo) also
+    gives ``prepare(pack) -> state``: it is called once per template pack per process, before
+    any plan is rendered with that pack, with the :class:`PackView`; it raises
+    :class:`~txplan.errors.PackError` when the pack is unusable, and ``render`` is then called
+    as ``render(document, state)`` with what it returned. Without ``prepare``, ``render`` gets
+    the document alone.
+    """
 
     name: str
     extension: str
     media_type: str
-    render: Callable[[RenderedDocument], bytes]
+    render: Callable[..., bytes]
     description: str = ""
     aliases: tuple[str, ...] = ()
-    #: Called once per template pack before anything is rendered with it, to check what the
-    #: format needs from the pack (a reference document, say); raises PackError if unusable.
-    prepare: Callable[[Any], object] | None = None
+    prepare: Callable[[PackView], object] | None = None
+
+    def render_prepared(self, document: RenderedDocument, state: object = None) -> bytes:
+        """Call :attr:`render` as this format expects: with ``state`` (what :attr:`prepare`
+        returned for the document's pack) when the format has ``prepare``, else without."""
+        if self.prepare is None:
+            return self.render(document)
+        return self.render(document, state)
 
     def problems(self) -> list[str]:
         """What is wrong with this registration (empty when it is well formed)."""

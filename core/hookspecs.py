@@ -50,7 +50,11 @@ def register_output_formats(register):  # type: ignore[no-untyped-def]
 
     :param register: call ``register(output_format)`` with a
         :class:`txplan.contracts.OutputFormat`: a short stable name, aliases, the file extension,
-        the media type and a function from the rendered document to bytes.
+        the media type and ``render``, a function from the
+        :class:`txplan.contracts.RenderedDocument` to bytes. A format that needs something from
+        the template pack also gives ``prepare(pack)``: it is called with the
+        :class:`txplan.contracts.PackView` once per pack per process, before any plan is rendered,
+        and what it returns is passed on as ``render(document, state)``.
     :return: nothing; return values are ignored.
     """
 

@@ -5,7 +5,6 @@ library is checked exactly as ours are."""
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import jsonschema
@@ -54,8 +53,3 @@ def load_library(path: Path | str) -> InterventionLibrary:
         for e in data["entries"]
     ]
     return InterventionLibrary(data["namespace"], data["name"], entries, " ".join(data.get("description", "").split()))
-
-
-def builtin_library(filename: str) -> InterventionLibrary:
-    """One of the libraries shipped in ``txplan.plugins.interventions``."""
-    return load_library(Path(str(resources.files("txplan.plugins.interventions").joinpath(filename))))

@@ -11,10 +11,9 @@ from typing import Any
 
 import jsonschema
 
-from .contracts import InterventionLibrary
+from .contracts import InterventionLibrary, PackFile, PackView
 from .datafile import parse_data_bytes
 from .errors import PackError, PlanError, Problem
-from .images import image_problem
 from .patterns import pattern_problems
 from .safe_paths import MAX_LIBRARY_BYTES, MAX_LOGO_BYTES, MAX_MANIFEST_BYTES, MAX_REFERENCE_BYTES, UnsafePackPath, locate, read_located
 
@@ -73,17 +72,48 @@ class TemplatePack:
         return merged
 
     @cached_property
-    def logo(self) -> bytes | None:
-        """The letterhead logo (PNG or JPEG, checked) of the nearest pack that names one."""
+    def rendered_sections(self) -> list[str]:
+        """The sections rendered, in order: :attr:`sections`, plus each section a pack in the
+        chain lists under ``always_sections`` that they leave out, put after the section it
+        names (or first). A pack cannot drop a section a pack it extends always renders (the
+        default pack's safety alerts)."""
+        sections = list(self.sections)
+        for pack in reversed(self.chain()):
+            for always in pack.manifest.get("always_sections", []):
+                if always["name"] not in sections:
+                    after = always.get("after")
+                    sections.insert(sections.index(after) + 1 if after in sections else 0, always["name"])
+        return sections
+
+    def setting(self, group: str, key: str) -> Any:
+        """``pack.yaml``'s ``group.key`` (``check.profile``, ``render.format``) from the nearest
+        pack in the chain that gives it, else the default the pack schema declares."""
         for pack in self.chain():
-            relative = pack.manifest.get("practice", {}).get("logo")
-            if relative:
-                data = pack.read_inside(relative, MAX_LOGO_BYTES)
-                problem = image_problem(data)
-                if problem:
-                    raise PackError(f"template pack '{pack.name}': logo '{relative}' {problem}")
-                return data
-        return None
+            value = (pack.manifest.get(group) or {}).get(key)
+            if value is not None:
+                return value
+        return _manifest_schema()["properties"][group]["properties"][key].get("default")
+
+    @cached_property
+    def view(self) -> PackView:
+        """What output formats may read of this pack (:class:`~txplan.contracts.PackView`)."""
+        return PackView(self.name, self.labels, self.practice, tuple(self.rendered_sections), self._logo, self._pack_file)
+
+    def _pack_file(self, name: str) -> PackFile | None:
+        found = self._find(name, MAX_REFERENCE_BYTES)
+        if found is None:
+            return None
+        owner, path = found
+        return PackFile(owner.name, name, path, lambda: owner._read_located(path, name, MAX_REFERENCE_BYTES))
+
+    def _logo(self) -> PackFile | None:
+        """The file the nearest pack's ``practice.logo`` names (located safely, not yet read)."""
+        owner = next((p for p in self.chain() if p.manifest.get("practice", {}).get("logo")), None)
+        if owner is None:
+            return None
+        relative = owner.manifest["practice"]["logo"]
+        path = owner.file_inside(relative, MAX_LOGO_BYTES)
+        return PackFile(owner.name, relative, path, lambda: owner._read_located(path, relative, MAX_LOGO_BYTES))
 
     def libraries(self) -> list[InterventionLibrary]:
         """The intervention libraries the packs in the chain list, the default's side first."""
@@ -109,7 +139,9 @@ class TemplatePack:
     def read_inside(self, relative: str, cap: int) -> bytes:
         """The bytes of ``relative`` within the pack, checked as :meth:`file_inside` does and
         read without following a link or blocking on a pipe."""
-        path = self.file_inside(relative, cap)
+        return self._read_located(self.file_inside(relative, cap), relative, cap)
+
+    def _read_located(self, path: Path, relative: str, cap: int) -> bytes:
         try:
             return read_located(path, cap, relative)
         except UnsafePackPath as exc:
@@ -123,13 +155,17 @@ class TemplatePack:
         """The first pack in the chain that has file ``name`` (e.g. ``reference.docx``). A pack
         whose ``name`` is present but unusable (a link, a folder, a FIFO, over ``cap`` bytes)
         is a :class:`PackError`: it is never silently replaced by the parent pack's."""
+        found = self._find(name, cap)
+        return found[1] if found else None
+
+    def _find(self, name: str, cap: int) -> tuple[TemplatePack, Path] | None:
         for pack in self.chain():
             try:
                 candidate = locate(pack.root, name, cap)
             except UnsafePackPath as exc:
                 raise PackError(f"template pack '{pack.name}': {exc}") from None
             if candidate is not None:
-                return candidate
+                return pack, candidate
         return None
 
 
@@ -203,9 +239,14 @@ def _manifest_message(error: jsonschema.ValidationError) -> str:
 
 @lru_cache(maxsize=1)
 def _manifest_validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(_manifest_schema())
+
+
+@lru_cache(maxsize=1)
+def _manifest_schema() -> dict[str, Any]:
     from .schema import bundled_schema
 
-    return jsonschema.Draft202012Validator(bundled_schema("pack.schema.json"))
+    return bundled_schema("pack.schema.json")
 
 
 def problem_in_template(pack: TemplatePack, template: str, line: int | None, message: str) -> Problem:

@@ -119,10 +119,6 @@ def lint_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
     if pack is None:
         return messages
     try:
-        pack.logo  # noqa: B018 - reads and checks the logo named in pack.yaml
-    except TxplanError as exc:
-        messages.extend(exc.lines())
-    try:
         engine.libraries  # noqa: B018 - built for its errors
     except TxplanError as exc:
         messages.extend(exc.lines())
@@ -170,7 +166,7 @@ def _lint_images(root: Path, name: str, messages: list[str]) -> None:
 def _lint_sample_render(engine: Any, sample_plan: Path, broken: set[str], messages: list[str]) -> None:
     """Render the sample plan section by section (skipping the ``broken`` templates), then
     through every output format, reporting what fails."""
-    from .contracts import RenderedDocument, Section
+    from .contracts import RenderContext, RenderedDocument, Section
 
     pack, host = engine.pack, engine.host
     context = engine.context(engine.load(sample_plan))
@@ -184,14 +180,26 @@ def _lint_sample_render(engine: Any, sample_plan: Path, broken: set[str], messag
                 sections.append(Section(section, text))
         except TxplanError as exc:  # a missing template, a parent's broken one, a failing render
             messages.extend(exc.lines())
+    messages.extend(_unknown_settings(pack, host))
     for output_format in host.output_formats.values():
         try:
-            if output_format.prepare is not None:
-                output_format.prepare(pack)
+            state = output_format.prepare(pack.view) if output_format.prepare is not None else None
             # The sample plan goes through every format whole, so what fails only in a writer
             # (a control character a template produces, a logo Word cannot place) is found here.
-            output_format.render(RenderedDocument(str(context["title"]), tuple(sections), context, pack))
+            document = RenderedDocument(str(context["title"]), tuple(sections), RenderContext.of(context), pack.view)
+            output_format.render_prepared(document, state)
         except TxplanError as exc:
             messages.extend(exc.lines())
         except Exception as exc:  # noqa: BLE001 - a format plugin's own failure, named
             messages.append(f"output format '{output_format.name}' failed on the sample plan: {type(exc).__name__}")
+
+
+def _unknown_settings(pack: Any, host: Any) -> list[str]:
+    """The pack's ``render.format`` and ``check.profile`` when no plugin provides them."""
+    out = []
+    fmt, profile = pack.setting("render", "format"), pack.setting("check", "profile")
+    if host.output_format(fmt) is None:
+        out.append(f"template pack '{pack.name}': render.format '{fmt}' is not an installed output format (see 'txplan plugins')")
+    if profile not in host.payer_profiles:
+        out.append(f"template pack '{pack.name}': check.profile '{profile}' is not an installed payer profile (see 'txplan plugins')")
+    return out

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .context import build_context
-from .contracts import InterventionLibrary, OutputFormat, RenderedDocument, ScoreResult, Section
+from .contracts import InterventionLibrary, OutputFormat, RenderContext, RenderedDocument, ScoreResult, Section
 from .errors import PackError, PlanError, PluginError, Problem, UsageError
 from .loader import Plan, load_plan_file, plan_from_data
 from .render_time import render_seconds_setting
@@ -31,7 +31,6 @@ if TYPE_CHECKING:  # the heavy parts are imported where they are first built
 
 #: Rendered Markdown larger than this is refused: a pack's loop gone wrong, not a treatment plan.
 MAX_RENDERED_CHARS = 5_000_000
-ALERTS_SECTION = "alerts"
 
 
 class Engine:
@@ -53,7 +52,7 @@ class Engine:
         self.pack_spec = pack
         if host is not None:
             self.host = host  # fills the cached property
-        self._prepared: set[str] = set()
+        self._prepared: dict[str, object] = {}
 
     def build(self) -> Engine:
         """Build every part now (plugins, pack, libraries, schema, validator, templates), so a
@@ -117,14 +116,9 @@ class Engine:
 
     @cached_property
     def sections(self) -> list[str]:
-        """The sections a document has, in order: the pack's, with ``alerts`` (safety flags from
-        instruments) added after the client profile, or first, when the pack leaves it out: a
-        safety flag is shown in every document, whatever the pack."""
-        sections = self.pack.sections
-        if ALERTS_SECTION in sections:
-            return list(sections)
-        at = sections.index("client_profile") + 1 if "client_profile" in sections else 0
-        return [*sections[:at], ALERTS_SECTION, *sections[at:]]
+        """The sections a document has, in order: the pack's, with the sections every document
+        must show (``always_sections``, such as safety alerts) where the pack leaves them out."""
+        return list(self.pack.rendered_sections)
 
     @cached_property
     def templates(self) -> dict[str, jinja2.Template]:
@@ -186,31 +180,33 @@ class Engine:
             total += len(text)
             if text.strip():
                 sections.append(Section(name, text))
-        return RenderedDocument(str(context["title"]), tuple(sections), context, self.pack)
+        return RenderedDocument(str(context["title"]), tuple(sections), RenderContext.of(context), self.pack.view)
 
     def render(self, plan: Plan, format_name: str, *, as_of: dt.date | None = None) -> bytes:
         """Render ``plan`` to the bytes of output format ``format_name`` (or an alias), stating
         objectives' status as of ``as_of`` (default: the engine's date, else today)."""
         return self.render_with(self.output_format(format_name), self.render_document(plan, as_of=as_of))
 
-    def prepare(self, output_format: OutputFormat) -> None:
-        """Let ``output_format`` check this engine's pack (once): a missing or unsafe reference
-        document is reported before any plan is rendered."""
-        if output_format.name in self._prepared or output_format.prepare is None:
-            return
-        try:
-            output_format.prepare(self.pack)
-        except (PackError, PluginError):
-            raise
-        except (Exception, SystemExit) as exc:  # noqa: BLE001 - a plugin's failure (even sys.exit) is reported with its name
-            raise PluginError(f"output format '{output_format.name}'{self._owner(output_format)} failed to prepare: {type(exc).__name__}") from exc
-        self._prepared.add(output_format.name)
+    def prepare(self, output_format: OutputFormat) -> object:
+        """Let ``output_format`` check this engine's pack, once: a missing or unsafe reference
+        document is reported before any plan is rendered. Returns what the format's ``prepare``
+        returned (kept, and handed to its ``render`` for every document)."""
+        if output_format.prepare is None:
+            return None
+        if output_format.name not in self._prepared:
+            try:
+                self._prepared[output_format.name] = output_format.prepare(self.pack.view)
+            except (PackError, PluginError):
+                raise
+            except (Exception, SystemExit) as exc:  # noqa: BLE001 - a plugin's failure (even sys.exit) is reported with its name
+                raise PluginError(f"output format '{output_format.name}'{self._owner(output_format)} failed to prepare: {type(exc).__name__}") from exc
+        return self._prepared[output_format.name]
 
     def render_with(self, output_format: OutputFormat, document: RenderedDocument) -> bytes:
         """Run one output format over an already rendered document."""
-        self.prepare(output_format)
+        state = self.prepare(output_format)
         try:
-            result = output_format.render(document)
+            result = output_format.render_prepared(document, state)
         except (PackError, PluginError):
             raise
         except (Exception, SystemExit) as exc:  # noqa: BLE001 - a plugin's failure (even sys.exit) is reported with its name

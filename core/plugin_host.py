@@ -1,9 +1,11 @@
 """Build the plugin manager and give the rest of the core a typed view of what plugins registered.
 
 The rest of the core never touches ``pm.hook``: it asks a :class:`PluginHost` for the output
-formats, instruments, intervention libraries and template packs. Built-in plugins (listed in
-:data:`BUILTIN_PLUGINS`) and third-party plugins (entry-point group ``txplan``) go through the same
-registration and the same checks. A plugin that fails to import, raises in a hook (even
+formats, instruments, intervention libraries and template packs. Built-in plugins (the modules
+txplan's own ``txplan.builtin`` entry point lists, so the core names none of them) and third-party plugins (entry-point group
+``txplan`` of other distributions) go through the same registration and the same checks, and
+every hook is called through pluggy's hook caller, so pluggy's tracing, hook-call monitoring and
+hook wrappers see each call. A plugin that fails to import, raises in a hook (even
 ``SystemExit``) or registers something malformed or duplicated is recorded as a problem naming the
 plugin and its distribution; everything else keeps working. Ctrl-C while a plugin loads stops the
 run with a message naming that plugin. Each instrument's scorer is wrapped so that a failure
@@ -19,6 +21,7 @@ import importlib
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pluggy
@@ -27,28 +30,10 @@ from . import hookspecs
 from .contracts import Check, Instrument, InterventionLibrary, OutputFormat, PackSource, PayerProfile, ScoreResult
 from .errors import EXIT_INTERRUPTED, Interrupted, PluginError
 
-#: Modules of the built-in plugins, registered like any third-party plugin.
-BUILTIN_PLUGINS = (
-    "txplan.plugins.formats.markdown",
-    "txplan.plugins.formats.docx",
-    "txplan.plugins.packs.default_pack",
-    "txplan.plugins.packs.example_packs",
-    "txplan.plugins.instruments.ecr_r",
-    "txplan.plugins.instruments.ecr_rs",
-    "txplan.plugins.instruments.rq",
-    "txplan.plugins.instruments.aai",
-    "txplan.plugins.instruments.phq9",
-    "txplan.plugins.instruments.gad7",
-    "txplan.plugins.interventions.attachment_based",
-    "txplan.plugins.interventions.cbt",
-    "txplan.plugins.interventions.mindfulness",
-    "txplan.plugins.checks.payer_rules",
-    "txplan.plugins.checks.clinical_record",
-    "txplan.plugins.checks.profiles",
-)
-
 #: Entry-point group third-party plugins declare in their ``pyproject.toml``.
 ENTRY_POINT_GROUP = hookspecs.PROJECT_NAME
+#: Entry-point group of txplan's own distribution naming the list of built-in plugin modules.
+BUILTIN_GROUP = f"{hookspecs.PROJECT_NAME}.builtin"
 
 #: Comma-separated allow-list of third-party plugin (entry point) names; empty loads none.
 LOAD_PLUGINS_ENV = "TXPLAN_LOAD_PLUGINS"
@@ -84,9 +69,8 @@ class PluginHost:
         self.problems: list[str] = []
         self._info: dict[str, PluginInfo] = {}
         from . import __version__ as txplan_version
-        for module_name in BUILTIN_PLUGINS:
-            module = importlib.import_module(module_name)
-            self._register(module, module_name, "txplan", txplan_version, builtin=True)
+        for module_name in builtin_plugin_modules():
+            self._register(importlib.import_module(module_name), module_name, hookspecs.PROJECT_NAME, txplan_version, builtin=True)
         if load_entrypoints:
             self._load_entrypoints()
         for plugin in extra_plugins:
@@ -125,6 +109,17 @@ class PluginHost:
         name = self._owner.get(id(obj))
         return self._info.get(name) if name else None
 
+    def checks_no_profile_runs(self) -> list[str]:
+        """Ids of checks that no payer profile runs (each names them ``off`` or not at all): such
+        a rule never judges a plan until a profile names it."""
+        running = {rule for profile in self.payer_profiles.values() for rule, severity in profile.rules.items() if severity != "off"}
+        return sorted(set(self.checks) - running)
+
+    def unknown_rules(self, profile: PayerProfile) -> list[str]:
+        """The rule ids ``profile`` names that no plugin provides (misspelt, or from a plugin
+        not loaded)."""
+        return sorted(rule for rule in profile.rules if rule not in self.checks)
+
     # -- loading -----------------------------------------------------------------------------
 
     def _drop_unknown_hooks(self) -> None:
@@ -153,8 +148,8 @@ class PluginHost:
                 continue
             dist = ep.dist.metadata["Name"] if ep.dist is not None else "unknown distribution"
             version = ep.dist.version if ep.dist is not None else "?"
-            if dist == "txplan":
-                continue  # the built-ins are registered above, by module
+            if dist == hookspecs.PROJECT_NAME:
+                continue  # the built-ins are registered above, first
             try:
                 plugin = ep.load()
             except KeyboardInterrupt as exc:
@@ -177,7 +172,7 @@ class PluginHost:
     def _collect(self, hook_name: str, kind: str, keys_of: Callable[[Any], list[str]]) -> dict[str, Any]:
         """Call one registration hook implementation at a time, so that a plugin that raises or
         registers something malformed is reported by name and the others still count."""
-        expected = {
+        expected: type[Any] = {
             "register_instruments": Instrument,
             "register_intervention_libraries": InterventionLibrary,
             "register_output_formats": OutputFormat,
@@ -187,10 +182,10 @@ class PluginHost:
         }[hook_name]
         found: dict[str, Any] = {}
         owners: dict[str, str] = {}
-        caller = getattr(self.pm.hook, hook_name)
         # In registration order (pluggy would call them last-registered first): built-ins first,
         # so a third-party plugin cannot take over a built-in id.
-        for impl in caller.get_hookimpls():
+        providers = [impl for impl in getattr(self.pm.hook, hook_name).get_hookimpls() if not (impl.wrapper or impl.hookwrapper)]
+        for impl in providers:
             info = self._info[impl.plugin_name]
 
             def register(obj: Any, _info: PluginInfo = info) -> None:
@@ -220,14 +215,53 @@ class PluginHost:
                 self._owner[id(obj)] = _info.name
                 _info.registered.setdefault(kind, []).append(keys[0])
 
-            kwargs = {"register": register}
+            # One plugin at a time, through pluggy's hook caller (wrappers and tracing included),
+            # so that one plugin's failure is reported with its name and the others still count.
+            call_one = self.pm.subset_hook_caller(hook_name, remove_plugins=[other.plugin for other in providers if other is not impl])
             try:
-                impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+                call_one(register=register)
             except KeyboardInterrupt as exc:
                 raise _interrupted(exc, f"while plugin {info.label} ran {hook_name}") from None
             except (Exception, SystemExit) as exc:  # noqa: BLE001 - reported with the plugin's name
                 self.problems.append(f"plugin {info.label} failed in {hook_name}: {failure(exc, detail=True)}")
         return found
+
+
+def builtin_plugin_modules() -> tuple[str, ...]:
+    """The modules of the built-in plugins, in the order they are registered: the list txplan's
+    own ``txplan.builtin`` entry point names."""
+    modules: list[str] = []
+    for target in _builtin_targets():
+        module, _, attribute = target.partition(":")
+        modules.extend(getattr(importlib.import_module(module.strip()), attribute.strip()))
+    return tuple(modules)
+
+
+def _builtin_targets() -> list[str]:
+    """The ``txplan.builtin`` entry points' targets (``module:attribute``). Read from the
+    ``entry_points.txt`` of the one txplan ``.dist-info`` beside the installed package when
+    there is one (a wheel install: importing :mod:`importlib.metadata` alone would cost more
+    than the rest of ``--no-plugins`` start-up), else through :mod:`importlib.metadata`."""
+    package = Path(__file__).resolve().parent
+    found = list(package.parent.glob(f"{package.name}-*.dist-info/entry_points.txt"))
+    if len(found) == 1:
+        targets = _entry_point_section(found[0].read_text(encoding="utf-8"), BUILTIN_GROUP)
+        if targets:
+            return targets
+    from importlib import metadata
+
+    return [ep.value for ep in metadata.distribution(hookspecs.PROJECT_NAME).entry_points if ep.group == BUILTIN_GROUP]
+
+
+def _entry_point_section(text: str, group: str) -> list[str]:
+    """The values of ``name = value`` lines in section ``[group]`` of an ``entry_points.txt``."""
+    values, inside = [], False
+    for line in (raw.strip() for raw in text.splitlines()):
+        if line.startswith("["):
+            inside = line == f"[{group}]"
+        elif inside and "=" in line and not line.startswith(("#", ";")):
+            values.append(line.partition("=")[2].strip())
+    return values
 
 
 def failure(exc: BaseException, *, detail: bool = False) -> str:

@@ -14,9 +14,6 @@ from .errors import PluginError, Problem, UsageError
 from .fieldpath import format_path
 from .loader import Plan
 
-DEFAULT_PROFILE = "commercial-default"
-
-
 @dataclasses.dataclass(frozen=True)
 class Checker:
     """A payer profile with its parameters and the date plans are judged at: what ``txplan
@@ -39,16 +36,32 @@ def checker_for(engine: Any, payer: str | None = None, as_of: dt.date | None = N
 
 
 def select_profile(engine: Any, requested: str | None) -> tuple[PayerProfile, dict[str, Any]]:
-    """The profile to judge by (``--payer``, else the pack's ``check.profile``, else
-    commercial-default) and its parameters, with the pack's overrides."""
+    """The profile to judge by (``--payer``, else the ``check.profile`` the pack or the packs it
+    extends name, else the pack schema's default) and its parameters, with the pack's overrides.
+    A profile that names a rule no plugin provides is a :class:`PluginError` (exit 3) naming the
+    profile and its plugin: a rule skipped silently would pass plans it was meant to judge."""
     setting: dict[str, Any] = {}
     for pack in reversed(engine.pack.chain()):
         setting.update(pack.manifest.get("check", {}))
-    profile_id = requested or setting.get("profile") or DEFAULT_PROFILE
+    profile_id = requested or engine.pack.setting("check", "profile")
     profile = engine.host.payer_profiles.get(profile_id)
     if profile is None:
         raise UsageError(f"unknown payer profile '{profile_id}' (available: {', '.join(sorted(engine.host.payer_profiles))})")
+    refuse_unknown_rules(engine.host, profile)
     return profile, {**profile.params, **setting.get("params", {})}
+
+
+def refuse_unknown_rules(host: Any, profile: PayerProfile) -> None:
+    """A :class:`PluginError` naming the profile, its plugin and every rule id it names that no
+    plugin provides (a misspelt or uninstalled rule), or nothing when all are provided."""
+    unknown = host.unknown_rules(profile)
+    if unknown:
+        owner = host.plugin_of(profile)
+        who = f" from plugin {owner.label}" if owner else ""
+        raise PluginError(
+            f"payer profile '{profile.id}'{who} names rules no plugin provides: {', '.join(unknown)}; "
+            "'txplan plugins' lists the rules installed"
+        )
 
 
 def run_checks(
@@ -59,11 +72,12 @@ def run_checks(
     assessment results when the caller has them already; otherwise they are computed here."""
     results = dict(scores) if scores is not None else engine.score(plan)
     context = CheckContext(plan, as_of, params, engine.host.instruments, engine.libraries, results)
+    refuse_unknown_rules(engine.host, profile)
     found = []
     for rule, severity in profile.rules.items():
-        check = engine.host.checks.get(rule)
-        if check is None or severity == "off":
+        if severity == "off":
             continue
+        check = engine.host.checks[rule]
         try:
             findings = list(check.run(context))
         except (Exception, SystemExit) as exc:  # noqa: BLE001 - a check's failure (even sys.exit) is reported with its name

@@ -35,15 +35,17 @@ def sample_plan() -> dict[str, Any]:
     return load_plan_file(sample_plan_path()).data
 
 
-def render(plan: Any = None, format: str = "markdown", *, plugins: Iterable[object] = (), pack: str | None = None) -> bytes:
+def render(plan: Any = None, format: str | None = None, *, plugins: Iterable[object] = (), pack: str | None = None) -> bytes:
     """Render ``plan`` (a path, a mapping; default: the sample plan) with the built-in plugins
     plus ``plugins`` (objects or modules with ``@txplan.hookimpl`` functions), no installed
-    third-party plugins, and ``pack``."""
+    third-party plugins, and ``pack``, into ``format`` (default: Markdown, as
+    :func:`txplan.render_plan`)."""
+    from .api import markdown_format
     from .pipeline import Engine
     from .plugin_host import PluginHost
 
     engine = Engine(pack, host=PluginHost(load_entrypoints=False, extra_plugins=plugins))
-    return engine.render(engine.load(plan if plan is not None else sample_plan_path()), format)
+    return engine.render(engine.load(plan if plan is not None else sample_plan_path()), format or markdown_format(engine))
 
 
 def assert_instrument_conforms(instrument: Instrument, valid: Sequence[Mapping[str, Any]], invalid: Sequence[Mapping[str, Any]]) -> None:

@@ -108,12 +108,26 @@ class PlanValidator:
                 if name not in allowed
             ]
         message = _message(kind, expected, instance, subschema)
-        if _is_rating_list(path) and kind in ("minItems", "maxItems"):
+        if self._is_rating_list(plan, path) and kind in ("minItems", "maxItems"):
             message = _rating_count_message(len(instance), expected, kind)
-        elif len(path) > 1 and isinstance(path[-1], int) and _is_rating_list(path[:-1]):
+        elif len(path) > 1 and isinstance(path[-1], int) and self._is_rating_list(plan, path[:-1]):
             message += f" (item {path[-1] + 1})"  # clinicians count items from 1
         return [plan.problem(path, message)]
 
+    def _is_rating_list(self, plan: LocatedData, path: PathTuple) -> bool:
+        """An instrument's list of answers: the field its ``data_key`` names, or one target's
+        list under it, in a plan's assessment or in one administration on its own."""
+        administration: Any = plan.data
+        if len(path) > 2 and path[0] == "assessments" and isinstance(path[1], int):
+            try:
+                administration, path = plan.data["assessments"][path[1]], path[2:]
+            except (KeyError, IndexError, TypeError):
+                return False
+        name = administration.get("instrument") if isinstance(administration, Mapping) else None
+        instrument = self.instruments.get(name) if isinstance(name, str) else None
+        if instrument is None or not path or path[0] != instrument.data_key:
+            return False
+        return len(path) == 1 or (len(path) == 2 and isinstance(path[1], str))
 
 
 def _message(kind: str, expected: Any, instance: Any, schema: dict[str, Any]) -> str:
@@ -163,11 +177,6 @@ def _message(kind: str, expected: Any, instance: Any, schema: dict[str, Any]) ->
             return f"has too many entries: {schema['description'].rstrip('.')}"
         return f"needs at {'least' if kind == 'minProperties' else 'most'} {expected} entr{'y' if expected == 1 else 'ies'}"
     return f"does not satisfy the schema's '{kind}' rule"
-
-
-def _is_rating_list(path: PathTuple) -> bool:
-    """An instrument's list of answers: ``responses``, or one target's list under it."""
-    return bool(path) and (path[-1] == "responses" or (len(path) > 1 and path[-2] == "responses" and isinstance(path[-1], str)))
 
 
 def _rating_count_message(given: int, expected: int, kind: str) -> str:

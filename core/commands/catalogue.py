@@ -9,13 +9,24 @@ from .common import engine_from_args, host_from_args, print_json
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:
-    """List loaded plugins with their versions and what they register."""
+    """List loaded plugins with their versions and what they register, the checks of each that no
+    payer profile runs, and the rule ids each payer profile names that no plugin provides."""
 
     host = host_from_args(args)
     plugins = host.plugins()
+    idle = set(host.checks_no_profile_runs())
+    unknown = {profile_id: host.unknown_rules(profile) for profile_id, profile in host.payer_profiles.items()}
     if args.json:
         payload = [
-            {"name": p.name, "distribution": p.distribution, "version": p.version, "builtin": p.builtin, "registers": p.registered}
+            {
+                "name": p.name,
+                "distribution": p.distribution,
+                "version": p.version,
+                "builtin": p.builtin,
+                "registers": p.registered,
+                "checks_no_profile_runs": [c for c in p.registered.get("check", []) if c in idle],
+                "profiles_naming_unknown_rules": {i: unknown[i] for i in p.registered.get("payer profile", []) if unknown[i]},
+            }
             for p in plugins
         ]
         print_json(payload)
@@ -25,6 +36,12 @@ def cmd_plugins(args: argparse.Namespace) -> int:
         print(f"{p.name} ({p.distribution} {p.version}, {kind})")
         for what, ids in p.registered.items():
             print(f"    {what}: {', '.join(ids)}")
+        not_run = [c for c in p.registered.get("check", []) if c in idle]
+        if not_run:
+            print(f"    checks no payer profile runs: {', '.join(not_run)}")
+        for profile_id in p.registered.get("payer profile", []):
+            if unknown[profile_id]:
+                print(f"    payer profile {profile_id} names rules no plugin provides: {', '.join(unknown[profile_id])}")
     return EXIT_OK
 
 

@@ -24,10 +24,6 @@ if TYPE_CHECKING:
     from ..jobs import PlanResult
     from ..pipeline import Engine
 
-#: The format `txplan render` writes when none is asked for.
-DEFAULT_FORMAT = "docx"
-
-
 def cmd_render(args: argparse.Namespace) -> int:
     """Render each plan into each requested format, in parallel with ``--jobs``."""
     from ..batch import run_plans
@@ -35,7 +31,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     from ..readiness import checker_for
 
     engine = engine_from_args(args).build()
-    formats = _formats(engine, args.format)
+    formats = _formats(engine, args.format or engine.pack.setting("render", "format"))
     prepare_to_render(engine, formats)
     checker = checker_for(engine, args.payer) if args.check else None
     targets = _targets([Path(p) for p in args.plans], formats, args.output)

@@ -10,10 +10,12 @@ the same Markdown the ``markdown`` format produces, section by section, except t
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from txplan import hookimpl
-from txplan.contracts import OutputFormat, RenderedDocument
+from txplan.contracts import OutputFormat, PackFile, PackView, RenderedDocument
 from txplan.errors import PackError, Problem
 
 from .wordml.reference import PLACEHOLDER, Reference, UnusableReference, header_footer_parts, load_reference
@@ -23,11 +25,44 @@ W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
-def prepare_docx(pack: Any) -> Reference:
-    """Check the pack's reference document once, before any plan is rendered."""
-    path = pack.find_file("reference.docx")
-    if path is None:
+@dataclass(frozen=True)
+class PreparedPack:
+    """What :func:`prepare_docx` found in a pack, once per pack per process, for every document
+    rendered with it: the checked reference document and the checked letterhead logo."""
+
+    reference: Reference
+    logo: bytes | None
+    logo_file: PackFile | None
+
+
+def prepare_docx(pack: PackView) -> PreparedPack:
+    """Check the pack's reference document and letterhead logo once, before any plan is
+    rendered; every problem with either is reported together, as a :class:`PackError`."""
+    failures: list[PackError] = []
+    reference = logo = None
+    logo_file = None
+    try:
+        reference = _checked_reference(pack)
+    except PackError as exc:
+        failures.append(exc)
+    try:
+        logo_file = pack.find_logo()
+        logo = _checked_logo(logo_file) if logo_file is not None else None
+    except PackError as exc:
+        failures.append(exc)
+    if len(failures) == 1:
+        raise failures[0]
+    if failures:
+        raise PackError("\n".join(line for failure in failures for line in failure.lines()))
+    assert reference is not None
+    return PreparedPack(reference, logo, logo_file)
+
+
+def _checked_reference(pack: PackView) -> Reference:
+    found = pack.find_file("reference.docx")
+    if found is None:
         raise PackError(f"template pack '{pack.name}' has no reference.docx, and neither do the packs it extends")
+    path = found.path
     try:
         reference = load_reference(path)
     except UnusableReference as exc:
@@ -39,20 +74,34 @@ def prepare_docx(pack: Any) -> Reference:
     return reference
 
 
+def _checked_logo(logo: PackFile) -> bytes:
+    """The letterhead logo's bytes: a whole PNG or JPEG of sane size, or a :class:`PackError`
+    naming the pack and the file (a damaged image is caught here, not deep in python-docx)."""
+    from txplan.images import image_problem
+
+    data = logo.read()
+    problem = image_problem(data)
+    if problem:
+        raise PackError(f"template pack '{logo.pack}': logo '{logo.name}' {problem}")
+    return data
+
+
 def _problem(path: Any, message: str) -> Problem:
     return Problem(str(path), None, "", message)
 
 
-def render_docx(document: RenderedDocument) -> bytes:
-    """The plan as a DOCX package, byte-identical for the same plan and pack."""
+def render_docx(document: RenderedDocument, prepared: PreparedPack | None = None) -> bytes:
+    """The plan as a DOCX package, byte-identical for the same plan and pack. ``prepared`` is
+    what :func:`prepare_docx` returned for the document's pack (prepared here when not given)."""
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
     from docx.oxml import parse_xml
 
     from .wordml.package import save_reproducibly, set_core_properties
     from .wordml.writer import BodyWriter, UnknownBlock, refuse_unstorable
 
-    reference = prepare_docx(document.pack)
-    word = reference.fresh_document()
+    if prepared is None:
+        prepared = prepare_docx(document.pack)
+    word = prepared.reference.fresh_document()
     body = word.element.body
     section_properties = body.sectPr
     for child in list(body):
@@ -66,7 +115,7 @@ def render_docx(document: RenderedDocument) -> bytes:
             links[url] = word.part.relate_to(url, RT.HYPERLINK, is_external=True)
         return links[url]
 
-    writer = BodyWriter(reference.style_ids, link_id, numbering.new_list)
+    writer = BodyWriter(prepared.reference.style_ids, link_id, numbering.new_list)
     refuse_unstorable(document, SKIPPED_SECTIONS)
     markdown = document.markdown_without(SKIPPED_SECTIONS)
     try:
@@ -79,10 +128,10 @@ def render_docx(document: RenderedDocument) -> bytes:
     if section_properties is not None:
         body.append(section_properties)
 
-    plan = document.context["plan"]
-    _add_logo(word, document.pack)
-    _fill_placeholders(word, _placeholder_values(plan, document.context["letterhead"], document.context["labels"]))
-    set_core_properties(word, document.title, (plan.get("plan") or {}).get("start_date"))
+    context = document.context
+    _add_logo(word, prepared)
+    _fill_placeholders(word, _placeholder_values(context.client, context.letterhead, context.labels))
+    set_core_properties(word, document.title, context.start_date)
     return save_reproducibly(word)
 
 
@@ -151,8 +200,7 @@ class _Numbering:
         return num_id
 
 
-def _placeholder_values(plan: dict[str, Any], practice: dict[str, Any], labels: dict[str, Any]) -> dict[tuple[str, str], str]:
-    client = plan.get("client") or {}
+def _placeholder_values(client: Mapping[str, Any], practice: Mapping[str, Any], labels: Mapping[str, Any]) -> dict[tuple[str, str], str]:
     address = " · ".join(line.strip() for line in (practice.get("address") or "").splitlines() if line.strip())
     contact = " · ".join(
         f"{labels.get(key, key.title())} {practice[key]}" for key in ("phone", "fax", "email") if practice.get(key)
@@ -171,24 +219,22 @@ def _placeholder_values(plan: dict[str, Any], practice: dict[str, Any], labels: 
 LOGO_HEIGHT_INCHES = 0.55
 
 
-def _add_logo(word: Any, pack: Any) -> None:
+def _add_logo(word: Any, prepared: PreparedPack) -> None:
     """Put the pack's logo where the header's ``{practice.logo}`` placeholder is. Without a logo
     the placeholder is left to :func:`_fill_placeholders`, which drops its empty paragraph. An
     image python-docx cannot place is a :class:`PackError` naming the logo file."""
     from docx.shared import Inches
 
-    logo = pack.logo
+    logo, source = prepared.logo, prepared.logo_file
     for section in word.sections:
         for paragraph in section.header.paragraphs:
             for run in paragraph.runs:
-                if logo and "{practice.logo}" in run.text:
+                if logo and source and "{practice.logo}" in run.text:
                     run.text = run.text.replace("{practice.logo}", "")
                     try:
                         run.add_picture(io.BytesIO(logo), height=Inches(LOGO_HEIGHT_INCHES))
                     except Exception as exc:  # noqa: BLE001 - python-docx raises many types for a bad image
-                        owner = next((p for p in pack.chain() if p.manifest.get("practice", {}).get("logo")), pack)
-                        name = owner.manifest.get("practice", {}).get("logo", "logo")
-                        raise PackError(f"template pack '{owner.name}': logo '{name}' cannot be placed in a Word document ({type(exc).__name__}); export it again as PNG or JPEG") from None
+                        raise PackError(f"template pack '{source.pack}': logo '{source.name}' cannot be placed in a Word document ({type(exc).__name__}); export it again as PNG or JPEG") from None
 
 
 def _fill_placeholders(word: Any, values: dict[tuple[str, str], str]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from txplan import hookimpl
-from txplan.libraries import builtin_library
+from . import builtin_library
 
 
 @hookimpl

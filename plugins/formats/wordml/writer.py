@@ -29,8 +29,8 @@ from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
 
-from txplan.errors import PackError
-from txplan.packs import problem_in_template
+from txplan.contracts import RenderedDocument
+from txplan.errors import PackError, Problem
 
 #: Containers (``::: name``) a template may use, and the paragraph style each maps to.
 CONTAINERS = {"note": "Note", "alert": "Alert", "signature-block": "Signature Text", "page-break": None}
@@ -49,7 +49,7 @@ class UnknownBlock(Exception):
     """A template used a ``::: name`` container txplan does not know."""
 
 
-def refuse_unstorable(document: Any, skipped: frozenset[str] = frozenset()) -> None:
+def refuse_unstorable(document: RenderedDocument, skipped: frozenset[str] = frozenset()) -> None:
     """A character Word cannot hold in a section's text is the section template's doing: a
     :class:`PackError` naming the pack, the template and the line of its output."""
     problems = []
@@ -59,8 +59,8 @@ def refuse_unstorable(document: Any, skipped: frozenset[str] = frozenset()) -> N
         found = UNSTORABLE.search(section.markdown)
         if found:
             line = section.markdown.count("\n", 0, found.start()) + 1
-            problems.append(problem_in_template(
-                document.pack, f"{section.name}.md.j2", None,
+            problems.append(Problem(
+                f"pack '{document.pack.name}' template {section.name}.md.j2", None, "",
                 f"produces the control character U+{ord(found.group()):04X} (line {line} of its output), which a Word document cannot hold; remove it from the template",
             ))
     if problems:

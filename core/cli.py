@@ -18,7 +18,6 @@ from .commands import render as render_command
 from .console import silence
 from .errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, Interrupted, TxplanError
 
-
 DEFAULT_FORMAT = render_command.DEFAULT_FORMAT
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -20,7 +20,7 @@ from .contracts import Instrument, InterventionLibrary
 PLAN_SCHEMA_ID = "https://txplan.invalid/schemas/plan.schema.json"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _core_schema_text() -> str:
     return resources.files("txplan.schemas").joinpath("plan.schema.json").read_text(encoding="utf-8")
 

@@ -77,7 +77,7 @@ class PackLoader(BaseLoader):
             except UnicodeDecodeError as exc:
                 raise PackTemplateError(f"template '{template}' is not UTF-8 text (byte offset {exc.start})") from None
             mtime = candidate.lstat().st_mtime
-            return source, str(candidate), lambda: candidate.lstat().st_mtime == mtime
+            return source, str(candidate), lambda candidate=candidate, mtime=mtime: candidate.lstat().st_mtime == mtime  # defaults bind this file, not the loop variable
         raise TemplateNotFound(template)
 
     def list_templates(self) -> list[str]:

@@ -53,8 +53,8 @@ def check_instrument(instrument: Instrument, valid: Sequence[Mapping[str, Any]],
     (the instrument's fields, without ``instrument`` and ``date``); give at least one of each."""
     import jsonschema
 
-    from .scoring import administration_validator
     from .loader import plan_from_data
+    from .scoring import administration_validator
 
     problems = list(instrument.problems())
     if not valid or not invalid:

@@ -128,7 +128,7 @@ def _render_all(engine: Engine, args: argparse.Namespace, targets: list[Any], jo
     try:
         with batch.signals_held():
             results = pool.map(batch.render_in_worker, work, chunksize=4)  # submits all: the workers start here
-        for (plan_path, _), outcome in zip(targets, results):
+        for (plan_path, _), outcome in zip(targets, results, strict=True):
             yield plan_path, outcome
     except BaseException:
         # Stopped early (Ctrl-C, SIGTERM, a plugin error, or the caller closed this generator):

@@ -112,7 +112,7 @@ def _date(value: Any) -> dt.date | None:
 
 def _dated(data: dict[str, Any]) -> Iterator[tuple[PathTuple, dt.date, str]]:
     """Dates that must not fall before the plan's start, with what each one is."""
-    plan_block = data.get("plan") if isinstance(data.get("plan"), dict) else {}
+    plan_block = block if isinstance(block := data.get("plan"), dict) else {}
     end = _date(plan_block.get("end_date"))
     if end:
         yield ("plan", "end_date"), end, "end date"
@@ -131,7 +131,7 @@ def _dated(data: dict[str, Any]) -> Iterator[tuple[PathTuple, dt.date, str]]:
 
 def _dates(plan: Plan, out: list[Problem]) -> None:
     data = plan.data
-    plan_block = data.get("plan") if isinstance(data.get("plan"), dict) else {}
+    plan_block = block if isinstance(block := data.get("plan"), dict) else {}
     start = _date(plan_block.get("start_date"))
     if start is None:
         return
@@ -140,7 +140,7 @@ def _dates(plan: Plan, out: list[Problem]) -> None:
     for path, value, what in _dated(data):
         if value < start:
             out.append(plan.problem(path, f"the {what} is before the plan's start date{start_at}"))
-    client = data.get("client") if isinstance(data.get("client"), dict) else {}
+    client = block if isinstance(block := data.get("client"), dict) else {}
     born = _date(client.get("date_of_birth"))
     if born and born > start:
         out.append(plan.problem(("client", "date_of_birth"), f"the date of birth is after the plan's start date{start_at}"))

@@ -8,7 +8,13 @@ process, when the plugin host is built; nothing here is called per plan.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import pluggy
+
+if TYPE_CHECKING:
+    from .contracts import Check, Instrument, InterventionLibrary, OutputFormat, PackSource, PayerProfile
 
 PROJECT_NAME = "txplan"
 
@@ -16,7 +22,7 @@ hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 
 
 @hookspec
-def register_instruments(register):  # type: ignore[no-untyped-def]
+def register_instruments(register: Callable[[Instrument], None]) -> None:
     """Register assessment instruments (ECR-R, PHQ-9, ...).
 
     Called once when the plugin host is built.
@@ -29,7 +35,7 @@ def register_instruments(register):  # type: ignore[no-untyped-def]
 
 
 @hookspec
-def register_intervention_libraries(register):  # type: ignore[no-untyped-def]
+def register_intervention_libraries(register: Callable[[InterventionLibrary], None]) -> None:
     """Register intervention libraries (``cbt``, ``mindfulness``, ``attachment-based``, ...).
 
     Called once when the plugin host is built.
@@ -43,7 +49,7 @@ def register_intervention_libraries(register):  # type: ignore[no-untyped-def]
 
 
 @hookspec
-def register_output_formats(register):  # type: ignore[no-untyped-def]
+def register_output_formats(register: Callable[[OutputFormat], None]) -> None:
     """Register output formats (``markdown``, ``docx``, ...).
 
     Called once when the plugin host is built.
@@ -56,7 +62,7 @@ def register_output_formats(register):  # type: ignore[no-untyped-def]
 
 
 @hookspec
-def register_template_packs(register):  # type: ignore[no-untyped-def]
+def register_template_packs(register: Callable[[PackSource], None]) -> None:
     """Register installed template packs by name.
 
     Called once when the plugin host is built.
@@ -69,7 +75,7 @@ def register_template_packs(register):  # type: ignore[no-untyped-def]
 
 
 @hookspec
-def register_checks(register):  # type: ignore[no-untyped-def]
+def register_checks(register: Callable[[Check], None]) -> None:
     """Register insurer-readiness checks (``txplan check``).
 
     Called once when the plugin host is built.
@@ -82,7 +88,7 @@ def register_checks(register):  # type: ignore[no-untyped-def]
 
 
 @hookspec
-def register_payer_profiles(register):  # type: ignore[no-untyped-def]
+def register_payer_profiles(register: Callable[[PayerProfile], None]) -> None:
     """Register payer profiles (``txplan check --payer ID``).
 
     Called once when the plugin host is built.

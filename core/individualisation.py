@@ -45,7 +45,7 @@ def library_warnings(plan: Plan, libraries: Mapping[str, InterventionLibrary], t
         copied(("goals", gi, "statement"), goal.get("statement"), "write the goal in the client's own words")
         copied(("goals", gi, "clinical_statement"), goal.get("clinical_statement"), "say what this client is working towards")
         for oi, objective in _items(goal.get("objectives")):
-            base = ("goals", gi, "objectives", oi)
+            base: PathTuple = ("goals", gi, "objectives", oi)
             copied((*base, "description"), objective.get("description"), "say what this client will do")
             copied((*base, "criterion"), objective.get("criterion"), "say how this client's progress will be measured")
     entries = {f"{lib.namespace}.{e.id}": e for lib in libraries.values() for e in lib.entries}

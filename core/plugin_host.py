@@ -177,7 +177,7 @@ class PluginHost:
     def _collect(self, hook_name: str, kind: str, keys_of: Callable[[Any], list[str]]) -> dict[str, Any]:
         """Call one registration hook implementation at a time, so that a plugin that raises or
         registers something malformed is reported by name and the others still count."""
-        expected = {
+        expected: type[Instrument | InterventionLibrary | OutputFormat | PackSource | Check | PayerProfile] = {
             "register_instruments": Instrument,
             "register_intervention_libraries": InterventionLibrary,
             "register_output_formats": OutputFormat,

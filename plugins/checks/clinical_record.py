@@ -6,7 +6,7 @@ and how seriously."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from txplan import hookimpl
@@ -25,14 +25,14 @@ def _entries(data: Any, key: str) -> list[tuple[int, dict[str, Any]]]:
     return [(i, v) for i, v in enumerate(values) if isinstance(v, dict)] if isinstance(values, list) else []
 
 
-def latest_signature(data: dict[str, Any]) -> dt.date | None:
+def latest_signature(data: Mapping[str, Any]) -> dt.date | None:
     """The latest date the clinician signed: the plan itself or any of its revisions."""
     blocks = [data.get("signatures")] + [revision.get("signatures") for _, revision in _entries(data, "revisions")]
     dates = [_date(((block or {}).get("clinician") or {}).get("date")) for block in blocks if isinstance(block, dict)]
     return max((d for d in dates if d), default=None)
 
 
-def dated_content(data: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], str, dt.date]]:
+def dated_content(data: Mapping[str, Any]) -> Iterator[tuple[tuple[str | int, ...], str, dt.date]]:
     """Every dated piece of clinical content: ``(path, what, date)``."""
     for index, assessment in _entries(data, "assessments"):
         when = _date(assessment.get("date"))
@@ -76,7 +76,7 @@ def risk_assessment(ctx: CheckContext) -> Iterator[Finding]:
     risk = ctx.data.get("risk_assessment")
     assessed = _date(risk.get("date")) if isinstance(risk, dict) else None
     for index, assessment in _entries(ctx.data, "assessments"):
-        instrument = ctx.instruments.get(assessment.get("instrument"))
+        instrument = ctx.instruments.get(assessment.get("instrument", ""))
         result = ctx.results.get(index)
         flagged = _date(assessment.get("date"))
         if not instrument or not result or not flagged:
@@ -113,7 +113,7 @@ CHECKS = [
 
 
 @hookimpl
-def register_checks(register):  # type: ignore[no-untyped-def]
+def register_checks(register):
     """Register the record checks."""
     for check in CHECKS:
         register(check)

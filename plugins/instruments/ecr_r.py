@@ -67,6 +67,6 @@ ECR_R = Instrument(
 
 
 @hookimpl
-def register_instruments(register):  # type: ignore[no-untyped-def]
+def register_instruments(register):
     """Register the ECR-R."""
     register(ECR_R)

@@ -7,6 +7,6 @@ from txplan.libraries import builtin_library
 
 
 @hookimpl
-def register_intervention_libraries(register):  # type: ignore[no-untyped-def]
+def register_intervention_libraries(register):
     """Register the `cbt` library."""
     register(builtin_library("cbt.yaml"))

@@ -213,3 +213,59 @@ def test_readme_lists_every_hook() -> None:
     body = doc_sections(README.read_text(encoding="utf-8"))["Plugins"]
     named = set(re.findall(r"`(register_\w+)`", body))
     assert named == set(hooks()), "README: the Plugins section must name every hook in txplan.hookspecs, and no other"
+
+
+# -- docs/sources --------------------------------------------------------------------------------
+
+SOURCES = ROOT / "docs" / "sources"
+#: Notes that exist outside the repository; a document or comment that cites one cites nothing.
+OUTSIDE_NOTES = re.compile(r"DESIGN\.md|\breference/\w+\.md|/work/shared")
+#: Where the repository's own text lives (tests are left out: they hold the guards' patterns).
+REPOSITORY_TEXT = ("README.md", "Makefile", "pyproject.toml", "NOTICE", "core", "plugins", "schemas", "template_packs", "examples", "docs", "scripts", "benchmarks")
+
+
+def _repository_text_files() -> list[Path]:
+    files = []
+    for name in REPOSITORY_TEXT:
+        path = ROOT / name
+        candidates = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+        files += [p for p in candidates if p.suffix in (".py", ".md", ".j2", ".yaml", ".json", ".toml", "") and "__pycache__" not in p.parts]
+    return files
+
+
+def test_repository_cites_no_file_outside_it() -> None:
+    hits = []
+    for path in _repository_text_files():
+        for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            if OUTSIDE_NOTES.search(line):
+                hits.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()[:100]}")
+    assert hits == [], "\n".join(hits)
+
+
+def test_every_builtin_instrument_has_its_sources_section() -> None:
+    """docs/sources/instrument-scoring.md has a section for each built-in instrument, by id."""
+    from txplan.plugin_host import PluginHost
+
+    text = (SOURCES / "instrument-scoring.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^## .+\(`([a-z0-9-]+)`\)$", text, flags=re.MULTILINE))
+    builtin = set(PluginHost(load_entrypoints=False).instruments)
+    assert documented == builtin
+
+
+def test_every_builtin_check_is_placed_in_the_sources() -> None:
+    """Each built-in check appears in docs/sources (payer rules or codes) beside the rule it rests on."""
+    from txplan.plugin_host import PluginHost
+
+    text = "".join((SOURCES / name).read_text(encoding="utf-8") for name in ("payer-rules.md", "codes.md"))
+    missing = sorted(check for check in PluginHost(load_entrypoints=False).checks if f"`{check}`" not in text)
+    assert missing == []
+
+
+def test_sources_links_resolve() -> None:
+    """Relative links in docs/ and the README point at files that exist."""
+    broken = []
+    for path in [README, *sorted((ROOT / "docs").rglob("*.md"))]:
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", path.read_text(encoding="utf-8")):
+            if "://" not in target and not (path.parent / target).exists():
+                broken.append(f"{path.relative_to(ROOT)}: {target}")
+    assert broken == []

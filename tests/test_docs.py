@@ -269,3 +269,24 @@ def test_sources_links_resolve() -> None:
             if "://" not in target and not (path.parent / target).exists():
                 broken.append(f"{path.relative_to(ROOT)}: {target}")
     assert broken == []
+
+
+# -- exit codes ---------------------------------------------------------------------------------
+
+
+def exit_codes() -> set[int]:
+    from txplan import errors
+
+    return {value for name, value in vars(errors).items() if name.startswith("EXIT_") and isinstance(value, int)}
+
+
+def test_readme_lists_every_exit_code() -> None:
+    text = README.read_text(encoding="utf-8")
+    paragraph = text[text.index("Exit codes:") :].split("\n\n")[0]
+    assert {int(code) for code in re.findall(r"`(\d+)`", paragraph)} == exit_codes()
+
+
+def test_architecture_lists_every_exit_code() -> None:
+    table = doc_sections((ROOT / "docs" / "architecture.md").read_text(encoding="utf-8"))["Contracts"]
+    rows = re.findall(r"^\| ([\d, ]+) \|", table, flags=re.MULTILINE)
+    assert {int(code) for row in rows for code in row.split(",")} == exit_codes()

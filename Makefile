@@ -27,6 +27,10 @@ test: wheel
 	$(BIN)/python -m pip install --quiet "$$(ls dist/*.whl)[test]"
 	# The example third-party plugin, installed as a contributor's package would be.
 	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps ./examples/plugins/txplan-pcl5
+	# Lint and types come first; a finding fails the target (make stops at a failing command).
+	$(BIN)/ruff check .
+	# mypy checks txplan as installed: the wheel ships py.typed, so these are the types users see.
+	$(BIN)/mypy -p txplan
 	# The pytest script (not `python -m pytest`) keeps the repository root off sys.path, so the
 	# tests import the installed txplan, never core/ or plugins/ from the working tree.
 	$(BIN)/pytest

@@ -112,10 +112,10 @@ def python_docx_by_hand(plan: dict[str, Any], out: Path) -> None:
 def _table(document: Any, headers: list[str], rows: list[list[str]]) -> None:
     table = document.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, headers):
+    for cell, text in zip(table.rows[0].cells, headers, strict=True):
         cell.text = text
     for row in rows:
-        for cell, text in zip(table.add_row().cells, row):
+        for cell, text in zip(table.add_row().cells, row, strict=True):
             cell.text = text
 
 
@@ -148,10 +148,10 @@ def make_docxtpl_template(path: Path) -> None:
     document.add_paragraph("In the client's words: “{{ goal.statement }}”")
     table = document.add_table(rows=3, cols=5)
     table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, ["Objective", "Measure of success", "Baseline", "Target date", "Status"]):
+    for cell, text in zip(table.rows[0].cells, ["Objective", "Measure of success", "Baseline", "Target date", "Status"], strict=True):
         cell.text = text
     table.rows[1].cells[0].text = "{%tr for o in goal.objectives %}"
-    for cell, text in zip(table.rows[2].cells, ["{{ o.id }}: {{ o.description }}", "{{ o.criterion }}", "{{ o.baseline }}", "{{ o.target_date }}", "{{ o.status }}"]):
+    for cell, text in zip(table.rows[2].cells, ["{{ o.id }}: {{ o.description }}", "{{ o.criterion }}", "{{ o.baseline }}", "{{ o.target_date }}", "{{ o.status }}"], strict=True):
         cell.text = text
     row = table.add_row()
     row.cells[0].text = "{%tr endfor %}"
@@ -182,7 +182,7 @@ def make_docxtpl_template(path: Path) -> None:
 def _template_table(document: Any, headers: list[str], key: str) -> None:
     table = document.add_table(rows=4, cols=len(headers))
     table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, headers):
+    for cell, text in zip(table.rows[0].cells, headers, strict=True):
         cell.text = text
     table.rows[1].cells[0].text = f"{{%tr for row in rows.{key} %}}"
     for index, cell in enumerate(table.rows[2].cells):

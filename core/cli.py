@@ -160,7 +160,12 @@ def _parser() -> argparse.ArgumentParser:
 
     pack = commands.add_parser("pack", help="list, create and check template packs", description="Template packs: a practice's paperwork (letterhead, sections, labels, requirements).")
     pack_commands = pack.add_subparsers(title="pack commands", metavar="PACK-COMMAND")
-    pack.set_defaults(command=lambda _args: (pack.print_help(sys.stderr), EXIT_BAD_INPUT)[1])
+
+    def pack_without_command(_args: argparse.Namespace) -> int:
+        pack.print_help(sys.stderr)
+        return EXIT_BAD_INPUT
+
+    pack.set_defaults(command=pack_without_command)
     pack_list = pack_commands.add_parser("list", parents=[common], help="list installed packs", description="List installed template packs and where each comes from.")
     pack_list.set_defaults(command=packs.cmd_pack_list)
     pack_new = pack_commands.add_parser("new", parents=[common], help="scaffold a new pack", description="Scaffold a template pack that renders at once, with comments that explain each file.")

@@ -7,14 +7,15 @@ it to the ``register`` callback of the matching hook (see :mod:`txplan.hookspecs
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-try:  # Python 3.11+
+if sys.version_info >= (3, 11):
     from importlib.resources.abc import Traversable
-except ImportError:  # pragma: no cover - Python 3.10
+else:  # pragma: no cover - Python 3.10
     from importlib.abc import Traversable
 
 #: Ids of instruments, libraries, entries, formats and packs: lower case, digits and hyphens.

@@ -97,7 +97,7 @@ def _references(plan: LocatedData, item: dict[str, Any], key: str, path: PathTup
 
 def _dated(data: dict[str, Any]) -> Iterator[tuple[PathTuple, dt.date, str]]:
     """Dates that must not fall before the plan's start, with what each one is."""
-    plan_block = data.get("plan") if isinstance(data.get("plan"), dict) else {}
+    plan_block = block if isinstance(block := data.get("plan"), dict) else {}
     end = iso_date(plan_block.get("end_date"))
     if end:
         yield ("plan", "end_date"), end, "end date"
@@ -116,7 +116,7 @@ def _dated(data: dict[str, Any]) -> Iterator[tuple[PathTuple, dt.date, str]]:
 
 def _dates(plan: LocatedData, out: list[Problem]) -> None:
     data = plan.data
-    plan_block = data.get("plan") if isinstance(data.get("plan"), dict) else {}
+    plan_block = block if isinstance(block := data.get("plan"), dict) else {}
     start = iso_date(plan_block.get("start_date"))
     if start is None:
         return
@@ -125,7 +125,7 @@ def _dates(plan: LocatedData, out: list[Problem]) -> None:
     for path, value, what in _dated(data):
         if value < start:
             out.append(plan.problem(path, f"the {what} is before the plan's start date{start_at}"))
-    client = data.get("client") if isinstance(data.get("client"), dict) else {}
+    client = block if isinstance(block := data.get("client"), dict) else {}
     born = iso_date(client.get("date_of_birth"))
     if born and born > start:
         out.append(plan.problem(("client", "date_of_birth"), f"the date of birth is after the plan's start date{start_at}"))

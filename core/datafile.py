@@ -320,11 +320,11 @@ def _walk_nodes(root: yaml.Node, source: str) -> dict[PathTuple, int]:
                     problems.append(Problem(source, key_line, format_path((*path, key)), f"duplicate key '{key}' (first on line {first_seen[key]})"))
                     continue
                 first_seen[key] = key_line
-                lines[(*path, key)] = key_line
+                lines[path + (key,)] = key_line  # not lines[(*path, key)], which mypy takes for 3.11-only syntax
                 stack.append((value_node, (*path, key)))
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
-                lines[(*path, index)] = item.start_mark.line + 1
+                lines[path + (index,)] = item.start_mark.line + 1
                 stack.append((item, (*path, index)))
     if problems:
         raise PlanError(problems=problems)

@@ -3,12 +3,19 @@
 Plugins implement these with :data:`txplan.hookimpl`. Each hook hands the plugin a ``register``
 callback (the style of simonw/llm): the plugin calls it once per object it provides, and the core
 checks each object and refuses a duplicate id, naming both plugins. Hooks are called once per
-process, when the plugin host is built; nothing here is called per plan.
+process, when the plugin host is built; nothing here is called per plan. The repository's
+docs/plugins.md documents every hook with a runnable example (a test keeps the two in step).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import pluggy
+
+if TYPE_CHECKING:
+    from .contracts import Check, Instrument, InterventionLibrary, OutputFormat, PackSource, PayerProfile
 
 PROJECT_NAME = "txplan"
 
@@ -16,7 +23,7 @@ hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 
 
 @hookspec
-def register_instruments(register):  # type: ignore[no-untyped-def]
+def register_instruments(register: Callable[[Instrument], None]) -> None:
     """Register assessment instruments (ECR-R, PHQ-9, ...).
 
     Called once when the plugin host is built.
@@ -29,7 +36,7 @@ def register_instruments(register):  # type: ignore[no-untyped-def]
 
 
 @hookspec
-def register_intervention_libraries(register):  # type: ignore[no-untyped-def]
+def register_intervention_libraries(register: Callable[[InterventionLibrary], None]) -> None:
     """Register intervention libraries (``cbt``, ``mindfulness``, ``attachment-based``, ...).
 
     Called once when the plugin host is built.
@@ -43,7 +50,7 @@ def register_intervention_libraries(register):  # type: ignore[no-untyped-def]
 
 
 @hookspec
-def register_output_formats(register):  # type: ignore[no-untyped-def]
+def register_output_formats(register: Callable[[OutputFormat], None]) -> None:
     """Register output formats (``markdown``, ``docx``, ...).
 
     Called once when the plugin host is built.
@@ -60,7 +67,7 @@ def register_output_formats(register):  # type: ignore[no-untyped-def]
 
 
 @hookspec
-def register_template_packs(register):  # type: ignore[no-untyped-def]
+def register_template_packs(register: Callable[[PackSource], None]) -> None:
     """Register installed template packs by name.
 
     Called once when the plugin host is built.
@@ -73,7 +80,7 @@ def register_template_packs(register):  # type: ignore[no-untyped-def]
 
 
 @hookspec
-def register_checks(register):  # type: ignore[no-untyped-def]
+def register_checks(register: Callable[[Check], None]) -> None:
     """Register insurer-readiness checks (``txplan check``).
 
     Called once when the plugin host is built.
@@ -86,7 +93,7 @@ def register_checks(register):  # type: ignore[no-untyped-def]
 
 
 @hookspec
-def register_payer_profiles(register):  # type: ignore[no-untyped-def]
+def register_payer_profiles(register: Callable[[PayerProfile], None]) -> None:
     """Register payer profiles (``txplan check --payer ID``).
 
     Called once when the plugin host is built.

@@ -69,7 +69,7 @@ def add_results(
     it was scored already) and add ``score_result`` (the ScoreResult) and ``display_result`` (the
     result in words, with the instrument's interpretation note)."""
     for index, assessment in enumerate(assessments):
-        instrument = instruments.get(assessment.get("instrument"))
+        instrument = instruments.get(assessment.get("instrument", ""))
         if instrument is None:
             assessment["display_name"] = assessment.get("name")
             assessment["display_result"] = assessment.get("result")
@@ -92,7 +92,7 @@ def alerts(assessments: list[dict[str, Any]], instruments: Mapping[str, Instrume
     """Every flag raised by any administration, most recent first."""
     found = []
     for assessment in assessments:
-        instrument = instruments.get(assessment.get("instrument"))
+        instrument = instruments.get(assessment.get("instrument", ""))
         for message in assessment.get("flags") or []:
             found.append({"date": assessment["date"], "instrument": short_name(instrument) if instrument else "", "message": message})
     return sorted(found, key=lambda a: a["date"], reverse=True)
@@ -235,7 +235,7 @@ def notes(assessments: list[dict[str, Any]], instruments: Mapping[str, Instrumen
     """The interpretation note of each instrument the plan uses, once each, in first-use order."""
     seen: dict[str, dict[str, str]] = {}
     for assessment in assessments:
-        instrument = instruments.get(assessment.get("instrument"))
+        instrument = instruments.get(assessment.get("instrument", ""))
         if instrument is not None and instrument.interpretation and instrument.id not in seen:
             seen[instrument.id] = {"instrument": short_name(instrument), "text": instrument.interpretation}
     return list(seen.values())

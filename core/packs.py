@@ -32,7 +32,8 @@ class TemplatePack:
 
     def chain(self) -> list[TemplatePack]:
         """This pack, then the pack it extends, and so on to the default pack."""
-        packs, pack = [], self
+        packs: list[TemplatePack] = []
+        pack: TemplatePack | None = self
         while pack is not None:
             packs.append(pack)
             pack = pack.parent

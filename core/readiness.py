@@ -14,6 +14,7 @@ from .errors import PluginError, Problem, UsageError
 from .fieldpath import format_path
 from .loader import Plan
 
+
 @dataclasses.dataclass(frozen=True)
 class Checker:
     """A payer profile with its parameters and the date plans are judged at: what ``txplan

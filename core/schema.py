@@ -11,13 +11,14 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
 from .contracts import Instrument, InterventionLibrary
 
-@lru_cache(maxsize=None)
+
+@cache
 def _bundled_schema_text(filename: str) -> str:
     return resources.files("txplan.schemas").joinpath(filename).read_text(encoding="utf-8")
 

@@ -129,7 +129,7 @@ class Ticking:
             yield item
 
     def __len__(self) -> int:
-        return len(self._items)  # type: ignore[arg-type] - a TypeError tells LoopContext to count
+        return len(self._items)  # type: ignore[arg-type]  # a TypeError tells LoopContext to count
 
 
 def ticking(items: Iterable[Any]) -> Iterable[Any]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 import referencing
@@ -97,7 +97,8 @@ class PlanValidator:
 
     def _describe(self, error: jsonschema.ValidationError, plan: LocatedData) -> list[Problem]:
         path: PathTuple = tuple(error.absolute_path)
-        kind, expected, instance, subschema = error.validator, error.validator_value, error.instance, error.schema
+        # Set on every error a validator yields (the stubs allow the Unset marker only for errors built by hand).
+        kind, expected, instance, subschema = cast("tuple[str, Any, Any, dict[str, Any]]", (error.validator, error.validator_value, error.instance, error.schema))
         if kind == "required":
             return [plan.problem((*path, name), "required field is missing") for name in expected if name not in instance]
         if kind in ("additionalProperties", "unevaluatedProperties"):

@@ -277,4 +277,4 @@ def test_as_of_belongs_to_each_call_even_across_threads(example_text: str, tmp_p
     days = [dt.date(2026, 12, 1) + dt.timedelta(days=n % 7) for n in range(40)]
     with ThreadPoolExecutor(4) as pool:
         texts = list(pool.map(lambda day: txplan.render_plan(path, "md", as_of=day).decode(), days))
-    assert all(f"Status (as of {day.isoformat()})" in text for day, text in zip(days, texts))
+    assert all(f"Status (as of {day.isoformat()})" in text for day, text in zip(days, texts, strict=True))

@@ -1,5 +1,5 @@
 """The six built-in instruments: scoring checked against the published keys on hand-computed
-cases (each test names its published source), band boundaries, flags, progress
+cases (each test names its published source; docs/sources/instrument-scoring.md gathers them), band boundaries, flags, progress
 and measured objectives, and the `txplan score` / `txplan instruments` commands."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ INTERLEAVED_REVERSED = {2, 22, 3, 5, 11, 15, 17, 19, 25, 27, 29, 31, 33, 35}
 
 
 def test_ecr_r_grouped_key() -> None:
-    """§3.1 grouped order: items 1-18 anxiety, 19-36 avoidance, reverse 9, 11, 20, 22, 26-31, 33-36.
+    """ECR-R (docs/sources/instrument-scoring.md): grouped order: items 1-18 anxiety, 19-36 avoidance, reverse 9, 11, 20, 22, 26-31, 33-36.
 
     Every anxiety item answered 7 except the reversed ones answered 1 (which count as 7): anxiety
     7.0. Every avoidance item answered 1 except the reversed ones answered 7 (count as 1): 1.0.
@@ -35,7 +35,7 @@ def test_ecr_r_grouped_key() -> None:
 
 
 def test_ecr_r_reversal_changes_the_mean_by_hand() -> None:
-    """§3.1 grouped: all answers 4 but item 9 answered 1 (reversed to 7): anxiety (17*4 + 7)/18."""
+    """ECR-R (docs/sources/instrument-scoring.md): grouped: all answers 4 but item 9 answered 1 (reversed to 7): anxiety (17*4 + 7)/18."""
     answers = [4] * 36
     answers[8] = 1
     result = ECR_R.score({"responses": answers, "item_order": "grouped"}).scores
@@ -44,7 +44,7 @@ def test_ecr_r_reversal_changes_the_mean_by_hand() -> None:
 
 
 def test_ecr_r_interleaved_key() -> None:
-    """§3.1 interleaved order: odd items avoidance, even items anxiety; reverse 2, 22 (anxiety) and
+    """ECR-R (docs/sources/instrument-scoring.md): interleaved order: odd items avoidance, even items anxiety; reverse 2, 22 (anxiety) and
     3, 5, 11, 15, 17, 19, 25, 27, 29, 31, 33, 35 (avoidance)."""
     answers = [(1 if i in INTERLEAVED_REVERSED else 7) if i % 2 == 0 else (7 if i in INTERLEAVED_REVERSED else 1) for i in range(1, 37)]
     assert ECR_R.score({"responses": answers, "item_order": "interleaved"}).scores == {"anxiety": 7.0, "avoidance": 1.0}
@@ -53,7 +53,7 @@ def test_ecr_r_interleaved_key() -> None:
 
 
 def test_ecr_rs_per_target_and_global() -> None:
-    """§3.2: avoidance = mean of items 1-6 with 1-4 reversed; anxiety = mean of 7-9; global = mean over targets.
+    """ECR-RS (docs/sources/instrument-scoring.md): avoidance = mean of items 1-6 with 1-4 reversed; anxiety = mean of 7-9; global = mean over targets.
 
     Mother [1,1,1,1,7,7,4,5,6]: avoidance (7+7+7+7+7+7)/6 = 7, anxiety (4+5+6)/3 = 5.
     Father [7,7,7,7,1,1,1,1,1]: avoidance 1, anxiety 1. Global: avoidance 4, anxiety 3.
@@ -64,7 +64,7 @@ def test_ecr_rs_per_target_and_global() -> None:
 
 
 def test_rq_dimensions_are_keyed_by_name() -> None:
-    """§3.3 (Griffin & Bartholomew 1994): self = (secure + dismissing) - (fearful + preoccupied);
+    """RQ (docs/sources/instrument-scoring.md; Griffin & Bartholomew 1994): self = (secure + dismissing) - (fearful + preoccupied);
     other = (secure + preoccupied) - (fearful + dismissing). 7,1,2,3 -> self 7, other 5."""
     scores = RQ.score({"responses": {"dismissing": 3, "preoccupied": 2, "fearful": 1, "secure": 7}}).scores
     assert scores == {"model_of_self": 7, "model_of_other": 5}
@@ -77,7 +77,7 @@ def test_rq_dimensions_are_keyed_by_name() -> None:
      (15, "moderately severe"), (19, "moderately severe"), (20, "severe"), (27, "severe")],
 )
 def test_phq9_bands_at_every_boundary(total: int, band: str) -> None:
-    """§3.5, LOINC LL382-3: 0-4, 5-9, 10-14, 15-19, 20-27."""
+    """PHQ-9 (docs/sources/instrument-scoring.md), LOINC LL382-3: 0-4, 5-9, 10-14, 15-19, 20-27."""
     answers = [min(3, max(0, total - 3 * i)) for i in range(9)]  # fill items in order, 3 at most each
     assert sum(answers) == total
     result = PHQ9.score({"responses": answers})
@@ -85,23 +85,23 @@ def test_phq9_bands_at_every_boundary(total: int, band: str) -> None:
 
 
 def test_phq9_item9_flag_whatever_the_total() -> None:
-    """§3.5: any item-9 answer above 0 needs follow-up regardless of the total (here total 1)."""
+    """PHQ-9 (docs/sources/instrument-scoring.md): any item-9 answer above 0 needs follow-up regardless of the total (here total 1)."""
     assert PHQ9.score({"responses": [0] * 8 + [1]}).flags == ("item9_positive",)
     assert PHQ9.score({"responses": [3] * 8 + [0]}).flags == ()
-    assert PHQ9.codes["total"] == "LOINC 44261-6"  # the total, not the panel code 44249-1 (§3.7)
+    assert PHQ9.codes["total"] == "LOINC 44261-6"  # the total, not the panel code 44249-1 (docs/sources/instrument-scoring.md)
 
 
 @pytest.mark.parametrize(("total", "band"), [(0, "minimal"), (4, "minimal"), (5, "mild"), (9, "mild"), (10, "moderate"), (14, "moderate"), (15, "severe"), (21, "severe")])
 def test_gad7_bands_at_every_boundary(total: int, band: str) -> None:
-    """§3.6: cut-points 5, 10, 15; maximum 21."""
+    """GAD-7 (docs/sources/instrument-scoring.md): cut-points 5, 10, 15; maximum 21."""
     answers = [min(3, max(0, total - 3 * i)) for i in range(7)]
     result = GAD7.score({"responses": answers})
     assert (result.scores["total"], result.severity) == (total, band)
-    assert GAD7.codes["total"] == "LOINC 70274-6"  # not the panel code 69737-5 (§3.7)
+    assert GAD7.codes["total"] == "LOINC 70274-6"  # not the panel code 69737-5 (docs/sources/instrument-scoring.md)
 
 
 def test_aai_is_never_derived() -> None:
-    """§3.4: the coder's class, with the alternate U and CC always carry; no scores."""
+    """AAI (docs/sources/instrument-scoring.md): the coder's class, with the alternate U and CC always carry; no scores."""
     result = AAI.score({"classification": {"primary": "CC", "alternate": "Ds", "system": "main-goldwyn", "coder": "Coder A"}})
     assert result.scores == {} and result.summary == "Classified cannot classify (CC), alternate dismissing (Ds); Main & Goldwyn system, coded by Coder A."
 

@@ -11,8 +11,8 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from txplan.errors import PlanError
 from txplan.datafile import MAX_DEPTH, MAX_FILE_BYTES
+from txplan.errors import PlanError
 from txplan.loader import load_plan_bytes, load_plan_file, load_plan_text
 
 

@@ -106,7 +106,7 @@ def test_oversized_manifest_is_refused(run: Run, tmp_path: Path, example_path: P
     """A pack.yaml over the cap (here: padded with comments) is refused before parsing."""
     pack = make_pack(tmp_path)
     with open(pack / "pack.yaml", "a", encoding="utf-8") as handle:
-        handle.write(("# padding\n" * (MAX_MANIFEST_BYTES // 10 + 1)))
+        handle.write("# padding\n" * (MAX_MANIFEST_BYTES // 10 + 1))
     result = run("render", example_path, "--pack", pack, "-f", "md", "-o", tmp_path / "out")
     assert result.code == 3 and f"at most {MAX_MANIFEST_BYTES:,} are allowed" in result.err
 

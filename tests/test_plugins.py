@@ -277,8 +277,8 @@ def test_a_check_that_exits_is_a_plugin_error(example_path: Path, engine_with: C
     """sys.exit() inside a plugin's check is a PluginError naming the check and the plugin."""
     import datetime as dt
 
-    from txplan.readiness import run_checks
     from txplan.contracts import Check, PayerProfile
+    from txplan.readiness import run_checks
 
     def leave(context: Any) -> Any:
         sys.exit(0)

@@ -156,7 +156,7 @@ def test_deterioration_is_named_once_by_its_largest_threshold(tmp_path: Path) ->
     of 4 meets only the 4-point one."""
     answers = [[0] * 7, [1, 1, 1, 1, 0, 0, 0], [1, 1, 1, 1, 1, 1, 0]]
     dates = ["2026-09-01", "2026-09-15", "2026-09-29"]
-    text = _render(plan_file(tmp_path, [{"instrument": "gad-7", "date": d, "responses": a} for d, a in zip(dates, answers)]))
+    text = _render(plan_file(tmp_path, [{"instrument": "gad-7", "date": d, "responses": a} for d, a in zip(dates, answers, strict=True)]))
     table = _table(text, "GAD-7")
     assert table[3] == "| 2026-09-15 | 4 | \\+4 | minimal | clinically meaningful deterioration (\u2265 4 points) |"
     assert table[4] == "| 2026-09-29 | 6 | \\+6 | mild | reliable deterioration (\u2265 6 points) |"
@@ -166,7 +166,7 @@ def test_deterioration_is_named_once_by_its_largest_threshold(tmp_path: Path) ->
 def test_improvement_is_named_once_by_its_largest_threshold(tmp_path: Path) -> None:
     """GAD-7 down 6 meets 4 and 6 points: "reliable change (>= 6 points)" alone; in Spanish too."""
     answers = [[1, 1, 1, 1, 1, 1, 1], [0, 0, 0, 0, 0, 0, 1]]
-    path = plan_file(tmp_path, [{"instrument": "gad-7", "date": d, "responses": a} for d, a in zip(["2026-09-01", "2026-10-01"], answers)])
+    path = plan_file(tmp_path, [{"instrument": "gad-7", "date": d, "responses": a} for d, a in zip(["2026-09-01", "2026-10-01"], answers, strict=True)])
     assert _table(_render(path), "GAD-7")[3] == "| 2026-10-01 | 1 | \u22126 | minimal | reliable change (\u2265 6 points) |"
     assert _table(_render(path, pack="es"), "GAD-7")[3] == "| 2026-10-01 | 1 | \u22126 | minimal | cambio fiable (\u2265 6 puntos) |"
 

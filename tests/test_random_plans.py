@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import jsonschema
@@ -34,7 +34,7 @@ FORMATS = ("markdown", "docx")
 FIRST_DAY, LAST_DAY = dt.date(2026, 6, 1), dt.date(2027, 12, 31)
 
 
-@lru_cache(maxsize=None)
+@cache
 def engine(pack: str) -> Engine:
     """One engine per pack (built-in plugins; third-party ones are switched off by conftest)."""
     return Engine(pack)

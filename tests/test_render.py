@@ -4,7 +4,6 @@ document's structure; a broken or hostile template pack is stopped with a clear 
 from __future__ import annotations
 
 import datetime as dt
-
 import os
 from collections.abc import Callable
 from pathlib import Path

@@ -17,11 +17,11 @@ import pluggy
 import pytest
 
 import txplan
-from txplan.readiness import select_profile
 from txplan.contracts import OutputFormat, PackFile, PackView, PayerProfile, RenderContext, RenderedDocument
 from txplan.errors import EXIT_BAD_PACK_OR_PLUGIN, PackError, PluginError
 from txplan.packs import resolve_pack
 from txplan.plugin_host import LOAD_PLUGINS_ENV, PluginHost, builtin_plugin_modules
+from txplan.readiness import select_profile
 
 
 class Stateful:

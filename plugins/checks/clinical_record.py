@@ -6,7 +6,7 @@ and how seriously."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from txplan import hookimpl
@@ -14,14 +14,14 @@ from txplan.contracts import Check, CheckContext, Finding
 from txplan.plan_data import indexed_entries, iso_date
 
 
-def latest_signature(data: dict[str, Any]) -> dt.date | None:
+def latest_signature(data: Mapping[str, Any]) -> dt.date | None:
     """The latest date the clinician signed: the plan itself or any of its revisions."""
     blocks = [data.get("signatures")] + [revision.get("signatures") for _, revision in indexed_entries(data, "revisions")]
     dates = [iso_date(((block or {}).get("clinician") or {}).get("date")) for block in blocks if isinstance(block, dict)]
     return max((d for d in dates if d), default=None)
 
 
-def dated_content(data: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], str, dt.date]]:
+def dated_content(data: Mapping[str, Any]) -> Iterator[tuple[tuple[str | int, ...], str, dt.date]]:
     """Every dated piece of clinical content: ``(path, what, date)``."""
     for index, assessment in indexed_entries(data, "assessments"):
         when = iso_date(assessment.get("date"))
@@ -65,7 +65,7 @@ def risk_assessment(ctx: CheckContext) -> Iterator[Finding]:
     risk = ctx.data.get("risk_assessment")
     assessed = iso_date(risk.get("date")) if isinstance(risk, dict) else None
     for index, assessment in indexed_entries(ctx.data, "assessments"):
-        instrument = ctx.instruments.get(assessment.get("instrument"))
+        instrument = ctx.instruments.get(assessment.get("instrument", ""))
         result = ctx.results.get(index)
         flagged = iso_date(assessment.get("date"))
         if not instrument or not result or not flagged:
@@ -102,7 +102,7 @@ CHECKS = [
 
 
 @hookimpl
-def register_checks(register):  # type: ignore[no-untyped-def]
+def register_checks(register):
     """Register the record checks."""
     for check in CHECKS:
         register(check)

@@ -167,7 +167,7 @@ def client_signature(ctx: CheckContext) -> Iterator[Finding]:
 
 def standardised_measure(ctx: CheckContext) -> Iterator[Finding]:
     """A standardised instrument is used to monitor progress, and again since the last review."""
-    given = sorted((iso_date(a.get("date")), i) for i, a in indexed_entries(ctx.data, "assessments") if a.get("instrument") in ctx.instruments and iso_date(a.get("date")))
+    given = sorted((day, i) for i, a in indexed_entries(ctx.data, "assessments") if a.get("instrument") in ctx.instruments and (day := iso_date(a.get("date"))))
     if not given:
         yield Finding(("assessments",) if "assessments" in ctx.data else (), "no standardised instrument administered: record one (PHQ-9, GAD-7, ECR-R, ...) to monitor progress")
         return
@@ -181,7 +181,7 @@ def safety_follow_up(ctx: CheckContext) -> Iterator[Finding]:
     safety = ctx.data.get("safety_plan") if isinstance(ctx.data.get("safety_plan"), dict) else None
     planned = iso_date(safety.get("date")) if safety else None
     for index, assessment in indexed_entries(ctx.data, "assessments"):
-        instrument = ctx.instruments.get(assessment.get("instrument"))
+        instrument = ctx.instruments.get(assessment.get("instrument", ""))
         result = ctx.results.get(index)
         if not instrument or not result:
             continue
@@ -267,7 +267,7 @@ CHECKS = [
 
 
 @hookimpl
-def register_checks(register):  # type: ignore[no-untyped-def]
+def register_checks(register):
     """Register the built-in checks."""
     for check in CHECKS:
         register(check)

@@ -88,7 +88,7 @@ COMMERCIAL = PayerProfile(
 
 
 @hookimpl
-def register_payer_profiles(register):  # type: ignore[no-untyped-def]
+def register_payer_profiles(register):
     """Register the built-in payer profiles."""
     for profile in (MEDICARE, ACCREDITATION, COMMERCIAL):
         register(profile)

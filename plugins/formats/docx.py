@@ -257,7 +257,7 @@ def _fill_placeholders(word: Any, values: dict[tuple[str, str], str]) -> None:
 
 
 @hookimpl
-def register_output_formats(register):  # type: ignore[no-untyped-def]
+def register_output_formats(register):
     """Register ``docx`` (alias ``word``)."""
     register(
         OutputFormat(

@@ -12,7 +12,7 @@ def render_markdown(document: RenderedDocument) -> bytes:
 
 
 @hookimpl
-def register_output_formats(register):  # type: ignore[no-untyped-def]
+def register_output_formats(register):
     """Register ``markdown`` (alias ``md``)."""
     register(
         OutputFormat(

@@ -88,6 +88,6 @@ AAI = Instrument(
 
 
 @hookimpl
-def register_instruments(register):  # type: ignore[no-untyped-def]
+def register_instruments(register):
     """Register the AAI."""
     register(AAI)

@@ -5,7 +5,8 @@ mean of 18 items after reverse-keying (8 - rating). Two item orders are in use a
 disagree on which the authors' own page uses, so a plan must say
 which order its responses follow: ``grouped`` (items 1-18 anxiety, 19-36 avoidance) or
 ``interleaved`` (odd items avoidance, even items anxiety). Attachment is dimensional: no
-categories or cut-offs are derived (Fraley et al., 2015).
+categories or cut-offs are derived (Fraley et al., 2015). The repository's
+docs/sources/instrument-scoring.md sets out both keys, their sources and why neither is assumed.
 """
 
 from __future__ import annotations
@@ -67,6 +68,6 @@ ECR_R = Instrument(
 
 
 @hookimpl
-def register_instruments(register):  # type: ignore[no-untyped-def]
+def register_instruments(register):
     """Register the ECR-R."""
     register(ECR_R)

@@ -91,6 +91,6 @@ ECR_RS = Instrument(
 
 
 @hookimpl
-def register_instruments(register):  # type: ignore[no-untyped-def]
+def register_instruments(register):
     """Register the ECR-RS."""
     register(ECR_RS)

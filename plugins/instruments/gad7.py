@@ -52,6 +52,6 @@ GAD7 = Instrument(
 
 
 @hookimpl
-def register_instruments(register):  # type: ignore[no-untyped-def]
+def register_instruments(register):
     """Register the GAD-7."""
     register(GAD7)

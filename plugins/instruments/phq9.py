@@ -59,6 +59,6 @@ PHQ9 = Instrument(
 
 
 @hookimpl
-def register_instruments(register):  # type: ignore[no-untyped-def]
+def register_instruments(register):
     """Register the PHQ-9."""
     register(PHQ9)

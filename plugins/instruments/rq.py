@@ -61,6 +61,6 @@ RQ = Instrument(
 
 
 @hookimpl
-def register_instruments(register):  # type: ignore[no-untyped-def]
+def register_instruments(register):
     """Register the RQ."""
     register(RQ)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from txplan import hookimpl
+
 from . import builtin_library
 
 
 @hookimpl
-def register_intervention_libraries(register):  # type: ignore[no-untyped-def]
+def register_intervention_libraries(register):
     """Register the `cbt` library."""
     register(builtin_library("cbt.yaml"))

@@ -9,7 +9,7 @@ from txplan.contracts import PackSource
 
 
 @hookimpl
-def register_template_packs(register):  # type: ignore[no-untyped-def]
+def register_template_packs(register):
     """Register the ``default`` pack, which every other pack extends."""
     register(
         PackSource(

@@ -11,7 +11,7 @@ from txplan.contracts import PackSource
 
 
 @hookimpl
-def register_template_packs(register):  # type: ignore[no-untyped-def]
+def register_template_packs(register):
     """Register the example packs."""
     register(PackSource("harbour-group", resources.files("txplan.template_packs.harbour_group"), "Example: a group practice's paperwork"))
     register(PackSource("es", resources.files("txplan.template_packs.es"), "Example: the plan in Spanish"))

@@ -11,7 +11,7 @@ import contextlib
 import datetime as dt
 import io
 import zipfile
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -48,6 +48,7 @@ def save_reproducibly(document: Any, target: io.BytesIO | None = None) -> bytes:
     path: when writing fails, the failure propagates and nothing is left for the garbage
     collector to close (which would print a stray "Exception ignored" traceback).
     """
+    from docx.opc.phys_pkg import PhysPkgWriter
     from docx.opc.pkgwriter import PackageWriter
 
     package = document.part.package
@@ -58,7 +59,7 @@ def save_reproducibly(document: Any, target: io.BytesIO | None = None) -> bytes:
     try:
         PackageWriter._write_content_types_stream(writer, package.parts)
         PackageWriter._write_pkg_rels(writer, package.rels)
-        PackageWriter._write_parts(writer, package.parts)
+        PackageWriter._write_parts(cast("PhysPkgWriter", writer), package.parts)  # duck-typed: write() and close() are all it uses
     except BaseException:
         writer.abandon()
         raise

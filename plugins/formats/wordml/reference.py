@@ -20,7 +20,11 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from docx.document import Document as DocxDocument
+    from docx.opc.part import XmlPart
 
 #: The styles txplan writes, by name and type (published in the README).
 REQUIRED_STYLES: dict[str, str] = {
@@ -345,7 +349,7 @@ def _open(content: bytes) -> Reference:
     return Reference(content, ids, frozenset(_placeholders(document)), document)
 
 
-def _placeholders(document: object) -> set[tuple[str, str]]:
+def _placeholders(document: DocxDocument) -> set[tuple[str, str]]:
     """Every placeholder in the headers and footers; each must sit inside one run."""
     from docx.oxml.ns import qn
 
@@ -368,12 +372,14 @@ def _placeholders(document: object) -> set[tuple[str, str]]:
     return found
 
 
-def header_footer_parts(document: object) -> list[object]:
+def header_footer_parts(document: DocxDocument) -> list[XmlPart]:
     """The header and footer parts of ``document`` (python-docx), each once."""
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.part import XmlPart
 
-    parts = []
-    for rel in document.part.rels.values():  # type: ignore[attr-defined]
-        if rel.reltype in (RT.HEADER, RT.FOOTER) and rel.target_part not in parts:
-            parts.append(rel.target_part)
+    parts: list[XmlPart] = []
+    for rel in document.part.rels.values():
+        part = rel.target_part if rel.reltype in (RT.HEADER, RT.FOOTER) else None
+        if isinstance(part, XmlPart) and part not in parts:  # header and footer parts are always XML
+            parts.append(part)
     return parts

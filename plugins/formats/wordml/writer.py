@@ -162,8 +162,8 @@ class BodyWriter:
     def _body_paragraph(self, inline: Sequence[Any], containers: list[str], lists: _Lists, quote_depth: int, keep_next: bool) -> str:
         style = "Body Text"
         for name in reversed(containers):
-            if CONTAINERS.get(name):
-                style = CONTAINERS[name]
+            if container_style := CONTAINERS.get(name):
+                style = container_style
                 break
         if quote_depth:
             style = "Block Text"

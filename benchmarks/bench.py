@@ -89,6 +89,35 @@ def throughput(batch: int, pandoc_batch: int, work: Path) -> dict[str, float | N
     return results
 
 
+def stages(count: int, work: Path) -> dict[str, float]:
+    """Median milliseconds of each stage of one txplan document (benchmarks/plan.yaml, one
+    engine, ``count`` documents): load, validate, render the sections (score, context,
+    templates), build the Word package, write it (atomic, fsync); and the whole, timed apart."""
+    import txplan
+    from txplan.output import write_outputs
+
+    engine = txplan.Engine()
+    docx = engine.output_format("docx")
+    times: dict[str, list[float]] = {name: [] for name in ("load", "validate", "sections", "Word package", "write", "whole document")}
+    for index in range(-1, count):
+        marks = [time.perf_counter()]
+        plan = engine.load(PLAN)
+        marks.append(time.perf_counter())
+        problems = engine.validate(plan)
+        marks.append(time.perf_counter())
+        document = engine.render_document(plan, problems)
+        marks.append(time.perf_counter())
+        content = engine.render_with(docx, document)
+        marks.append(time.perf_counter())
+        write_outputs([(work / "stages.docx", content)])
+        marks.append(time.perf_counter())
+        if index >= 0:  # the first document warms up
+            for name, start, end in zip(list(times)[:-1], marks[:-1], marks[1:], strict=True):
+                times[name].append(end - start)
+            times["whole document"].append(marks[-1] - marks[0])
+    return {name: statistics.median(values) * 1000 for name, values in times.items()}
+
+
 def cold_start(runs: int, work: Path) -> dict[str, float]:
     """Median wall time of a whole process: rendering one document (txplan and a bare script),
     validating one plan, and loading one plan through the Python API against reading its YAML
@@ -146,6 +175,7 @@ def report(args: argparse.Namespace) -> str:
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         rates = throughput(args.batch, args.pandoc_batch, work)
+        stage_ms = stages(args.stage_batch, work)
         cold = cold_start(args.cold_runs, work)
         peaks = memory(args.memory_batch, work)
     ours = rates["txplan"] or 0.0
@@ -163,6 +193,14 @@ def report(args: argparse.Namespace) -> str:
         else:
             ratio = "1.00" if name == "txplan" else "(for information)" if name.startswith("txplan,") else f"{ours / value:,.2f}"
             lines.append(f"| {name} | {value:,.1f} | {ratio} |")
+    lines += [
+        "",
+        f"**Per stage** (median milliseconds over {args.stage_batch} documents of benchmarks/plan.yaml, one engine):",
+        "",
+        "| stage | ms |",
+        "|---|---:|",
+        *(f"| {name} | {value:.2f} |" for name, value in stage_ms.items()),
+    ]
     ratio = cold["txplan render"] / cold["bare python-docx script"]
     load_ratio = cold["python: txplan.load_plan"] / cold["python: yaml.safe_load alone"]
     lines += [
@@ -201,12 +239,18 @@ def main() -> None:
     parser.add_argument("--pandoc-batch", type=int, default=40)
     parser.add_argument("--memory-batch", type=int, default=2000)
     parser.add_argument("--cold-runs", type=int, default=15)
+    parser.add_argument("--stage-batch", type=int, default=300)
+    parser.add_argument("--only", choices=["stages"], help="run one part only (while profiling)")
     parser.add_argument("--write-readme", action="store_true")
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
         memory_child(args.memory_child, args.work)
+        return
+    if args.only == "stages":
+        with tempfile.TemporaryDirectory() as folder:
+            print(json.dumps(stages(args.stage_batch, Path(folder)), indent=1))
         return
     results = report(args)
     print(results)

@@ -18,26 +18,28 @@ from txplan import hookimpl
 from txplan.contracts import OutputFormat, PackFile, PackView, RenderedDocument
 from txplan.errors import PackError, Problem
 
-from .wordml.reference import PLACEHOLDER, Reference, UnusableReference, header_footer_parts, load_reference
+from .wordml.assembly import DocumentParts, PackageTemplate, package_template, placeholder_filler
+from .wordml.reference import Reference, UnusableReference, load_reference
 
 SKIPPED_SECTIONS = frozenset({"letterhead"})
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 @dataclass(frozen=True)
 class PreparedPack:
     """What :func:`prepare_docx` found in a pack, once per pack per process, for every document
-    rendered with it: the checked reference document and the checked letterhead logo."""
+    rendered with it: the checked reference document, the checked letterhead logo, and the
+    package every document starts from (its parts serialised once)."""
 
     reference: Reference
     logo: bytes | None
     logo_file: PackFile | None
+    package: PackageTemplate
 
 
 def prepare_docx(pack: PackView) -> PreparedPack:
     """Check the pack's reference document and letterhead logo once, before any plan is
-    rendered; every problem with either is reported together, as a :class:`PackError`."""
+    rendered; every problem with either is reported together, as a :class:`PackError`. Then
+    serialise the package every document starts from (the logo placed in its header)."""
     failures: list[PackError] = []
     reference = logo = None
     logo_file = None
@@ -55,7 +57,8 @@ def prepare_docx(pack: PackView) -> PreparedPack:
     if failures:
         raise PackError("\n".join(line for failure in failures for line in failure.lines()))
     assert reference is not None
-    return PreparedPack(reference, logo, logo_file)
+    package = package_template(reference.fresh_document(), lambda word: _add_logo(word, logo, logo_file))
+    return PreparedPack(reference, logo, logo_file, package)
 
 
 def _checked_reference(pack: PackView) -> Reference:
@@ -93,111 +96,23 @@ def _problem(path: Any, message: str) -> Problem:
 def render_docx(document: RenderedDocument, prepared: PreparedPack | None = None) -> bytes:
     """The plan as a DOCX package, byte-identical for the same plan and pack. ``prepared`` is
     what :func:`prepare_docx` returned for the document's pack (prepared here when not given)."""
-    from docx.opc.constants import RELATIONSHIP_TYPE as RT
-    from docx.oxml import parse_xml
-
-    from .wordml.package import save_reproducibly, set_core_properties
+    from .wordml.package import set_core_properties, zip_reproducibly
     from .wordml.writer import BodyWriter, UnknownBlock, refuse_unstorable
 
     if prepared is None:
         prepared = prepare_docx(document.pack)
-    word = prepared.reference.fresh_document()
-    body = word.element.body
-    section_properties = body.sectPr
-    for child in list(body):
-        body.remove(child)
-
-    numbering = _Numbering(word)
-    links: dict[str, str] = {}
-
-    def link_id(url: str) -> str:
-        if url not in links:
-            links[url] = word.part.relate_to(url, RT.HYPERLINK, is_external=True)
-        return links[url]
-
-    writer = BodyWriter(prepared.reference.style_ids, link_id, numbering.new_list)
+    parts = DocumentParts(prepared.package)
+    writer = BodyWriter(prepared.reference.style_ids, parts.link_id, parts.new_list)
     refuse_unstorable(document, SKIPPED_SECTIONS)
     markdown = document.markdown_without(SKIPPED_SECTIONS)
     try:
         xml = writer.body_xml(markdown)
     except UnknownBlock as exc:
         raise PackError(f"template pack '{document.pack.name}': {exc}") from None
-    fragment = parse_xml(f'<w:body xmlns:w="{W_NS}" xmlns:r="{R_NS}">{xml}</w:body>')
-    for element in list(fragment):
-        body.append(element)
-    if section_properties is not None:
-        body.append(section_properties)
-
     context = document.context
-    _add_logo(word, prepared)
-    _fill_placeholders(word, _placeholder_values(context.client, context.letterhead, context.labels))
-    set_core_properties(word, document.title, context.start_date)
-    return save_reproducibly(word)
-
-
-class _Numbering:
-    """Adds txplan's list definitions to the document's numbering part: one bullet list shared
-    by every bulleted list, and a fresh decimal list (restarting at 1) for every numbered list."""
-
-    def __init__(self, word: Any) -> None:
-        from docx.oxml.ns import qn
-
-        self.qn = qn
-        self.element = word.part.numbering_part.element
-        ids = [int(e.get(qn("w:abstractNumId"))) for e in self.element.findall(qn("w:abstractNum"))]
-        nums = [int(e.get(qn("w:numId"))) for e in self.element.findall(qn("w:num"))]
-        self.next_abstract = max(ids, default=-1) + 1
-        self.next_num = max(nums, default=0) + 1
-        self.bullet_num: int | None = None
-        self.decimal_abstract: int | None = None
-
-    def new_list(self, ordered: bool) -> int:
-        """A numId for a new list."""
-        if not ordered:
-            if self.bullet_num is None:
-                self.bullet_num = self._add_num(self._add_abstract(ordered=False))
-            return self.bullet_num
-        if self.decimal_abstract is None:
-            self.decimal_abstract = self._add_abstract(ordered=True)
-        return self._add_num(self.decimal_abstract, restart=True)
-
-    def _add_abstract(self, ordered: bool) -> int:
-        from docx.oxml import parse_xml
-
-        bullets = ["\u2022", "\u25e6", "\u25aa"]
-        formats = ["decimal", "lowerLetter", "lowerRoman"]
-        levels = []
-        for level in range(9):
-            if ordered:
-                fmt, text = formats[level % 3], f"%{level + 1}."
-            else:
-                fmt, text = "bullet", bullets[level % 3]
-            levels.append(
-                f'<w:lvl w:ilvl="{level}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/><w:lvlText w:val="{text}"/>'
-                f'<w:lvlJc w:val="left"/><w:pPr><w:ind w:left="{360 * (level + 1)}" w:hanging="360"/></w:pPr></w:lvl>'
-            )
-        abstract_id = self.next_abstract
-        self.next_abstract += 1
-        element = parse_xml(
-            f'<w:abstractNum xmlns:w="{W_NS}" w:abstractNumId="{abstract_id}"><w:multiLevelType w:val="hybridMultilevel"/>{"".join(levels)}</w:abstractNum>'
-        )
-        first_num = self.element.find(self.qn("w:num"))
-        if first_num is None:
-            self.element.append(element)
-        else:
-            first_num.addprevious(element)
-        return abstract_id
-
-    def _add_num(self, abstract_id: int, restart: bool = False) -> int:
-        from docx.oxml import parse_xml
-
-        num_id = self.next_num
-        self.next_num += 1
-        override = '<w:lvlOverride w:ilvl="0"><w:startOverride w:val="1"/></w:lvlOverride>' if restart else ""
-        self.element.append(
-            parse_xml(f'<w:num xmlns:w="{W_NS}" w:numId="{num_id}"><w:abstractNumId w:val="{abstract_id}"/>{override}</w:num>')
-        )
-        return num_id
+    fill = placeholder_filler(_placeholder_values(context.client, context.letterhead, context.labels))
+    members = parts.package(xml, fill, lambda core: set_core_properties(core, document.title, context.start_date))
+    return zip_reproducibly(members)
 
 
 def _placeholder_values(client: Mapping[str, Any], practice: Mapping[str, Any], labels: Mapping[str, Any]) -> dict[tuple[str, str], str]:
@@ -219,13 +134,13 @@ def _placeholder_values(client: Mapping[str, Any], practice: Mapping[str, Any], 
 LOGO_HEIGHT_INCHES = 0.55
 
 
-def _add_logo(word: Any, prepared: PreparedPack) -> None:
-    """Put the pack's logo where the header's ``{practice.logo}`` placeholder is. Without a logo
-    the placeholder is left to :func:`_fill_placeholders`, which drops its empty paragraph. An
-    image python-docx cannot place is a :class:`PackError` naming the logo file."""
+def _add_logo(word: Any, logo: bytes | None, source: PackFile | None) -> None:
+    """Put the pack's logo where the header's ``{practice.logo}`` placeholder is (once per pack,
+    in the package every document starts from). Without a logo the placeholder is left to the
+    placeholder filling, which drops its empty paragraph. An image python-docx cannot place is a
+    :class:`PackError` naming the logo file."""
     from docx.shared import Inches
 
-    logo, source = prepared.logo, prepared.logo_file
     for section in word.sections:
         for paragraph in section.header.paragraphs:
             for run in paragraph.runs:
@@ -235,25 +150,6 @@ def _add_logo(word: Any, prepared: PreparedPack) -> None:
                         run.add_picture(io.BytesIO(logo), height=Inches(LOGO_HEIGHT_INCHES))
                     except Exception as exc:  # noqa: BLE001 - python-docx raises many types for a bad image
                         raise PackError(f"template pack '{source.pack}': logo '{source.name}' cannot be placed in a Word document ({type(exc).__name__}); export it again as PNG or JPEG") from None
-
-
-def _fill_placeholders(word: Any, values: dict[tuple[str, str], str]) -> None:
-    """Replace placeholders in headers and footers; drop a paragraph whose placeholders are all
-    empty (a practice without a fax number gets no empty fax line)."""
-    from docx.oxml.ns import qn
-
-    for part in header_footer_parts(word):
-        for paragraph in list(part.element.iter(qn("w:p"))):
-            texts = [t for t in paragraph.iter(qn("w:t")) if t.text and "{" in t.text]
-            found = [m for t in texts for m in PLACEHOLDER.finditer(t.text)]
-            if not found:
-                continue
-            if not any(values.get((m.group(1), m.group(2))) for m in found if m.group(1) != "labels"):
-                if any(m.group(1) != "labels" for m in found):
-                    paragraph.getparent().remove(paragraph)
-                    continue
-            for t in texts:
-                t.text = PLACEHOLDER.sub(lambda m: values.get((m.group(1), m.group(2)), ""), t.text)
 
 
 @hookimpl

@@ -11,15 +11,19 @@ import contextlib
 import datetime as dt
 import io
 import zipfile
+from collections.abc import Sequence
 from typing import Any, BinaryIO, cast
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-def set_core_properties(document: Any, title: str, plan_date: str | None) -> None:
+def set_core_properties(element: Any, title: str, plan_date: str | None) -> None:
     """Title, dates from the plan, everything else (author, comments, ...) emptied: a practice's
-    reference document must not pass its own metadata on to a client's plan."""
-    properties = document.core_properties
+    reference document must not pass its own metadata on to a client's plan. ``element`` is the
+    core properties part's root element (``cp:coreProperties``)."""
+    from docx.opc.coreprops import CoreProperties
+
+    properties = CoreProperties(element)
     properties.title = title
     for name in ("author", "category", "comments", "content_status", "identifier", "keywords",
                  "language", "last_modified_by", "subject", "version"):
@@ -33,7 +37,6 @@ def set_core_properties(document: Any, title: str, plan_date: str | None) -> Non
             pass
     properties.created = when
     properties.modified = when
-    element = properties._element  # no public API removes lastPrinted
     for child in list(element):
         if child.tag.endswith("}lastPrinted"):
             element.remove(child)
@@ -67,6 +70,21 @@ def save_reproducibly(document: Any, target: io.BytesIO | None = None) -> bytes:
     return out.getvalue()
 
 
+def zip_reproducibly(members: Sequence[tuple[str, bytes]]) -> bytes:
+    """A zip of ``members`` (name, content), in order, with fixed timestamps and attributes:
+    the same members give the same bytes."""
+    out = io.BytesIO()
+    writer = _FixedTimeZipWriter(out)
+    try:
+        for name, content in members:
+            writer.write_member(name, content)
+    except BaseException:
+        writer.abandon()
+        raise
+    writer.close()
+    return out.getvalue()
+
+
 class _FixedTimeZipWriter:
     """The physical-package writer interface python-docx's PackageWriter uses (write, close)."""
 
@@ -74,7 +92,12 @@ class _FixedTimeZipWriter:
         self.zip = zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED)
 
     def write(self, pack_uri: Any, blob: bytes) -> None:
-        info = zipfile.ZipInfo(pack_uri.membername, date_time=FIXED_TIME)
+        """Write one part (python-docx's writer names it by its pack URI)."""
+        self.write_member(pack_uri.membername, blob)
+
+    def write_member(self, name: str, blob: bytes) -> None:
+        """Write one zip member, stamped with the fixed time."""
+        info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
         info.compress_type = zipfile.ZIP_DEFLATED
         info.external_attr = 0o600 << 16
         self.zip.writestr(info, blob)

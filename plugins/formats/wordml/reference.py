@@ -108,14 +108,13 @@ class UnusableReference(Exception):
 
 @dataclass(frozen=True)
 class Reference:
-    """A checked reference document: its bytes (opened afresh for each output) and the style id
-    of each style txplan writes."""
+    """A checked reference document: its bytes and the style id of each style txplan writes."""
 
     content: bytes
     style_ids: dict[str, str]
     placeholders: frozenset[tuple[str, str]]
-    #: The document as python-docx opened it; each output starts from a deep copy, which is
-    #: cheaper than opening the package again.
+    #: The document as python-docx opened it; the Word format serialises a copy of it once per
+    #: pack (see :mod:`.assembly`), cheaper than opening the package again.
     prototype: Any = field(default=None, compare=False, repr=False)
 
     def fresh_document(self) -> Any:

@@ -106,6 +106,10 @@ def start_worker(
 
     engine = Engine(pack, host=PluginHost(load_entrypoints=not no_plugins), as_of=as_of).build()
     _WORKER[:] = [engine, checker_for(engine, payer, check_as_of or as_of) if check else None]
+    from .heap import own_process, settle
+
+    own_process()
+    settle()  # the engine lives as long as this worker
 
 
 def render_in_worker(job: tuple[str, list[str]]) -> PlanResult:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..console import Console
 from ..errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, UsageError
+from ..heap import settle
 from .common import engine_from_args
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     engine = engine_from_args(args).build()
     formats = _formats(engine, args.format or engine.pack.setting("render", "format"))
     prepare_to_render(engine, formats)
+    settle()  # the engine lives as long as this process: keep the collector off it
     checker = checker_for(engine, args.payer) if args.check else None
     targets = _targets([Path(p) for p in args.plans], formats, args.output)
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..console import Console
 from ..errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, UsageError
 from ..heap import settle
+from ..write_behind import WriteBehind
 from .common import engine_from_args
 
 if TYPE_CHECKING:
@@ -42,11 +44,10 @@ def cmd_render(args: argparse.Namespace) -> int:
     progress = Progress(len(targets), enabled=len(targets) > 1 and _is_terminal(sys.stderr), console=console)
     work = [(plan, [fmt for fmt, _ in outputs]) for plan, outputs in targets]
     writer = _Writer(targets, console)
-    with contextlib.closing(run_plans(engine, work, checker=checker, jobs=jobs, load_entrypoints=not args.no_plugins)) as results:
+    # The next plan renders while this one's files are flushed to disk (txplan.write_behind).
+    with WriteBehind() as behind, contextlib.closing(run_plans(engine, work, checker=checker, jobs=jobs, load_entrypoints=not args.no_plugins)) as results:
         for plan_path, result in results:
-            progress.clear()
-            writer.take(plan_path, result)
-            progress.step()
+            behind.submit(functools.partial(_report, progress, writer, plan_path, result))
     progress.done()
     if writer.failed:
         console.err(f"txplan: {writer.failed} of {len(targets)} plans could not be rendered")
@@ -54,6 +55,13 @@ def cmd_render(args: argparse.Namespace) -> int:
     if writer.check_failed:
         return console.exit_code(EXIT_CHECK_FAILED)
     return console.exit_code(EXIT_OK)
+
+
+def _report(progress: Progress, writer: _Writer, plan_path: Path, result: PlanResult) -> None:
+    """One plan's messages and files, with the progress counter around them."""
+    progress.clear()
+    writer.take(plan_path, result)
+    progress.step()
 
 
 class _Writer:

@@ -16,6 +16,7 @@ Reported as documents per second and as ratios; plus the cold whole-process time
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import json
 import os
@@ -42,15 +43,18 @@ PLAN = HERE / "plan.yaml"
 EXAMPLE = Path(str(resources.files("txplan.examples").joinpath("attachment-plan.yaml")))
 
 
-def rate(render_one: Callable[[int], None], count: int) -> float:
+def rate(render_one: Callable[[int], None], count: int, finish: Callable[[], None] = lambda: None) -> float:
     """Documents per second over ``count`` documents (after one warm-up document). Every tool
     runs with what is alive after its warm-up frozen out of the garbage collector's reach
-    (``gc.freeze``), as `txplan render` does once its engine is built: the same treatment for all."""
+    (``gc.freeze``), as `txplan render` does once its engine is built: the same treatment for all.
+    ``finish`` waits for writes still in progress (txplan's writer thread)."""
     render_one(-1)
     gc.freeze()
+    finish()
     start = time.perf_counter()
     for index in range(count):
         render_one(index)
+    finish()  # every document on disk before the clock stops
     return count / (time.perf_counter() - start)
 
 
@@ -60,11 +64,14 @@ def throughput(batch: int, pandoc_batch: int, work: Path) -> dict[str, float | N
 
     import txplan
     from txplan.output import write_outputs
+    from txplan.write_behind import WriteBehind
 
     engine = txplan.Engine()
+    behind = WriteBehind()  # as `txplan render` writes: the next plan renders while this one is flushed
 
     def with_txplan(index: int) -> None:
-        write_outputs([(work / f"txplan-{index}.docx", engine.render(engine.load(PLAN), "docx"))])
+        content = engine.render(engine.load(PLAN), "docx")
+        behind.submit(functools.partial(write_outputs, [(work / f"txplan-{index}.docx", content)]))
 
     def by_hand(index: int) -> None:
         alternatives.python_docx_by_hand(alternatives.load(PLAN), work / f"hand-{index}.docx")
@@ -81,15 +88,16 @@ def throughput(batch: int, pandoc_batch: int, work: Path) -> dict[str, float | N
         alternatives.pandoc_render(environment, alternatives.load(PLAN), work / f"pandoc-{index}.docx")
 
     def with_txplan_example(index: int) -> None:
-        write_outputs([(work / f"example-{index}.docx", engine.render(engine.load(EXAMPLE), "docx"))])
+        content = engine.render(engine.load(EXAMPLE), "docx")
+        behind.submit(functools.partial(write_outputs, [(work / f"example-{index}.docx", content)]))
 
     results: dict[str, float | None] = {
-        "txplan": rate(with_txplan, batch),
+        "txplan": rate(with_txplan, batch, behind.finish),
         "python-docx by hand": rate(by_hand, batch),
         "docxtpl": rate(with_docxtpl, batch),
         "Jinja2 + pandoc": rate(with_pandoc, pandoc_batch) if shutil.which("pandoc") else None,
     }
-    results["txplan, example plan (instruments scored, progress tables, libraries)"] = rate(with_txplan_example, batch)
+    results["txplan, example plan (instruments scored, progress tables, libraries)"] = rate(with_txplan_example, batch, behind.finish)
     return results
 
 
@@ -122,6 +130,59 @@ def stages(count: int, work: Path) -> dict[str, float]:
                 times[name].append(end - start)
             times["whole document"].append(marks[-1] - marks[0])
     return {name: statistics.median(values) * 1000 for name, values in times.items()}
+
+
+def scaled_plan(factor: int, work: Path) -> Path:
+    """benchmarks/plan.yaml with ``factor`` times its goals, objectives and assessments (goals
+    capped at the schema's 50, their objectives spread over them; every statement distinct)."""
+    import yaml
+
+    data = yaml.safe_load(PLAN.read_text(encoding="utf-8"))
+    goals, assessments = data["goals"], data["assessments"]
+    objectives = [objective for goal in goals for objective in goal["objectives"]]
+    goal_count = min(len(goals) * factor, 50)
+    per_goal = -(-len(objectives) * factor // goal_count)
+    data["goals"] = []
+    for number in range(goal_count):
+        goal = dict(goals[number % len(goals)], id=f"G{number + 1}", statement=f"{goals[number % len(goals)]['statement']} ({number + 1})")
+        goal["objectives"] = [
+            dict(objectives[(number * per_goal + n) % len(objectives)], id=f"G{number + 1}.{n + 1}")
+            for n in range(per_goal)
+        ]
+        data["goals"].append(goal)
+    data["assessments"] = [dict(assessments[n % len(assessments)]) for n in range(len(assessments) * factor)]
+    path = work / f"plan-{factor}x.yaml"
+    class Written(yaml.SafeDumper):
+        def ignore_aliases(self, data: object) -> bool:
+            return True  # plans may hold no anchors: every copy written out
+
+    path.write_text(yaml.dump(data, Dumper=Written, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def scaling(count: int, work: Path, factors: tuple[int, ...] = (1, 5, 20)) -> dict[int, tuple[float, int]]:
+    """Median milliseconds of one whole document (load to written) and its document.xml size,
+    for the bench plan scaled ``factors`` times: linear cost means ms per kB stays flat."""
+    import zipfile
+
+    import txplan
+    from txplan.output import write_outputs
+
+    engine = txplan.Engine()
+    found = {}
+    for factor in factors:
+        plan = scaled_plan(factor, work)
+        times = []
+        for index in range(-1, count):
+            start = time.perf_counter()
+            content = engine.render(engine.load(plan), "docx")
+            write_outputs([(work / "scaled.docx", content)])
+            if index >= 0:
+                times.append(time.perf_counter() - start)
+        with zipfile.ZipFile(work / "scaled.docx") as archive:
+            size = archive.getinfo("word/document.xml").file_size
+        found[factor] = (statistics.median(times) * 1000, size)
+    return found
 
 
 def cold_start(runs: int, work: Path) -> dict[str, float]:
@@ -184,6 +245,7 @@ def report(args: argparse.Namespace) -> str:
         work = Path(folder)
         rates = throughput(args.batch, args.pandoc_batch, work)
         stage_ms = stages(args.stage_batch, work)
+        scaled = scaling(args.scale_batch, work)
         cold = cold_start(args.cold_runs, work)
         peaks = memory(args.memory_batch, work)
     ours = rates["txplan"] or 0.0
@@ -208,6 +270,15 @@ def report(args: argparse.Namespace) -> str:
         "| stage | ms |",
         "|---|---:|",
         *(f"| {name} | {value:.2f} |" for name, value in stage_ms.items()),
+    ]
+    base_ms, base_size = scaled[1]
+    lines += [
+        "",
+        f"**Scaling** (benchmarks/plan.yaml with its goals, objectives and assessments multiplied; median of {args.scale_batch} documents each, load to written):",
+        "",
+        "| plan | document.xml (kB) | ms / document | ms per kB, relative to 1× |",
+        "|---|---:|---:|---:|",
+        *(f"| {factor}× | {size / 1000:,.0f} | {ms:.1f} | {(ms / size) / (base_ms / base_size):.2f} |" for factor, (ms, size) in scaled.items()),
     ]
     ratio = cold["txplan render"] / cold["bare python-docx script"]
     load_ratio = cold["python: txplan.load_plan"] / cold["python: yaml.safe_load alone"]
@@ -248,7 +319,8 @@ def main() -> None:
     parser.add_argument("--memory-batch", type=int, default=2000)
     parser.add_argument("--cold-runs", type=int, default=15)
     parser.add_argument("--stage-batch", type=int, default=300)
-    parser.add_argument("--only", choices=["stages"], help="run one part only (while profiling)")
+    parser.add_argument("--scale-batch", type=int, default=40)
+    parser.add_argument("--only", choices=["stages", "throughput", "cold", "scaling"], help="run one part only (while profiling); prints JSON")
     parser.add_argument("--write-readme", action="store_true")
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
@@ -256,9 +328,16 @@ def main() -> None:
     if args.memory_child:
         memory_child(args.memory_child, args.work)
         return
-    if args.only == "stages":
+    if args.only:
         with tempfile.TemporaryDirectory() as folder:
-            print(json.dumps(stages(args.stage_batch, Path(folder)), indent=1))
+            work = Path(folder)
+            part = {
+                "stages": lambda: stages(args.stage_batch, work),
+                "throughput": lambda: throughput(args.batch, args.pandoc_batch, work),
+                "cold": lambda: cold_start(args.cold_runs, work),
+                "scaling": lambda: scaling(args.scale_batch, work),
+            }[args.only]()
+            print(json.dumps(part, indent=1))
         return
     results = report(args)
     print(results)

@@ -116,6 +116,7 @@ def progress(assessments: list[dict[str, Any]], instruments: Mapping[str, Instru
         rows = [_row(instrument, names, given, index) for index in range(len(given))]
         tables.append(
             {
+                "id": instrument_id,
                 "instrument": instrument.name,
                 "short_name": short_name(instrument),
                 "scores": [instrument.label(n) for n in names],

@@ -11,6 +11,7 @@ The render context carries these as ``charts`` (by instrument id) and each progr
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -210,3 +211,24 @@ def without_chart_references(markdown: str) -> str:
     if CHART_SCHEME not in markdown:
         return markdown
     return re.sub(r"\n*" + CHART_REFERENCE.pattern.lstrip("^").rstrip("$") + r"(?=\n|$)", "", markdown, flags=re.MULTILINE)
+
+
+def charts_available() -> bool:
+    """Whether matplotlib is installed, so that charts can be drawn (found without importing it)."""
+    try:
+        return importlib.util.find_spec("matplotlib") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def charts_status() -> str:
+    """One line for ``txplan plugins``: whether score charts are drawn, and how to turn them on."""
+    if not charts_available():
+        return "score charts: off (matplotlib is not installed; pip install 'txplan[charts]' to draw them)"
+    from importlib import metadata
+
+    try:
+        version = metadata.version("matplotlib")
+    except metadata.PackageNotFoundError:
+        version = "?"
+    return f"score charts: on (matplotlib {version}); a pack turns them off with charts: {{enabled: false}}"

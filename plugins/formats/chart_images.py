@@ -2,7 +2,7 @@
 matplotlib's Agg backend.
 
 matplotlib is an optional extra (``pip install txplan[charts]``) and is imported only when a chart
-is drawn; :func:`charts_available` tells the formats (and ``txplan plugins``) whether it can be.
+is drawn; :func:`txplan.charts.charts_available` tells the formats (and ``txplan plugins``) whether it can be.
 The same chart is drawn to the same bytes every time: no date or software name in the PNG, no
 random ids or date in the SVG (``svg.hashsalt`` is the chart's id), one bundled font (DejaVu
 Sans, which ships with matplotlib), and no use of the user's matplotlibrc.
@@ -11,7 +11,6 @@ Sans, which ships with matplotlib), and no use of the user's matplotlibrc.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import io
 import re
 from collections.abc import Mapping
@@ -38,14 +37,6 @@ _STYLE = {
     "path.simplify": False,
     "figure.dpi": 100,
 }
-
-
-def charts_available() -> bool:
-    """Whether matplotlib is installed, so that charts can be drawn (without importing it)."""
-    try:
-        return importlib.util.find_spec("matplotlib") is not None
-    except (ImportError, ValueError):
-        return False
 
 
 @lru_cache(maxsize=1)

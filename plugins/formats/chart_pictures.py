@@ -8,7 +8,7 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-from txplan.charts import CHART_SCHEME, chart_settings
+from txplan.charts import CHART_SCHEME, chart_settings, charts_available
 
 #: Widest a chart may be: the text width of a US Letter page with one-inch margins.
 MAX_WIDTH_INCHES = 6.5
@@ -19,7 +19,7 @@ FIRST_DRAWING_ID = 1000
 def chart_pictures(word: Any, document: Any) -> Callable[[str, str], str | None] | None:
     """The body writer's ``picture`` callback for ``document``'s charts, or None when the pack
     turns charts off or matplotlib is not installed (the chart references are then left out)."""
-    from .chart_images import PNG_DPI, charts_available
+    from .chart_images import PNG_DPI
 
     settings = chart_settings(document.pack)
     charts = document.context.get("charts") or {}

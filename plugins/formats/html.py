@@ -17,7 +17,7 @@ import base64
 from typing import Any
 
 from txplan import hookimpl
-from txplan.charts import chart_settings, without_chart_references
+from txplan.charts import chart_settings, charts_available, without_chart_references
 from txplan.contracts import OutputFormat, RenderedDocument
 from txplan.errors import PackError
 
@@ -77,7 +77,6 @@ def render_html(document: RenderedDocument) -> bytes:
 def _chart_drawer(document: RenderedDocument) -> Any:
     """A function drawing the document's charts as SVG, or None when the pack turns charts off
     or matplotlib is not installed (the document then reads as it would without charts)."""
-    from .chart_images import charts_available
 
     settings = chart_settings(document.pack)
     charts = document.context.get("charts") or {}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import threading
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -20,8 +21,9 @@ from typing import Any
 from txplan.charts import ChartSpec
 from txplan.measures import number
 
-#: The drawing's size in inches: the width of the text on a Letter or A4 page.
-WIDTH_INCHES, HEIGHT_INCHES = 6.3, 3.0
+#: The drawing's width in inches (the text width of a Letter or A4 page), and the heights of
+#: its parts: the plot, the title above it, the date labels below it (the legend follows).
+WIDTH_INCHES, AXES_INCHES, TOP_INCHES, TICKS_INCHES = 6.3, 2.1, 0.35, 0.3
 PNG_DPI = 150
 #: Threshold lines: dashed, each in its own pattern, so two thresholds are told apart.
 _DASHES = [(0, (4, 3)), (0, (1, 2)), (0, (6, 2, 1, 2))]
@@ -39,25 +41,20 @@ _STYLE = {
 }
 
 
-@lru_cache(maxsize=1)
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    return plt
+#: matplotlib's settings (rcParams) are global: one chart is drawn at a time, so that a chart
+#: drawn in one thread never takes another's settings.
+_DRAWING = threading.Lock()
 
 
 def png(spec: ChartSpec, colours: Mapping[str, Any]) -> bytes:
     """The chart as a PNG, without text chunks that would change between runs."""
-    return _draw(spec, colours, "png", {"Software": None})
+    return _draw(spec, _key(colours), "png", (("Software", None),))
 
 
 def svg(spec: ChartSpec, colours: Mapping[str, Any]) -> str:
     """The chart as an SVG element for inlining in HTML: no XML declaration, DOCTYPE or RDF
     metadata (they name outside addresses and a date), ids unique to this chart."""
-    text = _draw(spec, colours, "svg", {"Date": None, "Creator": None, "Format": None, "Type": None}).decode("utf-8")
+    text = _draw(spec, _key(colours), "svg", (("Creator", None), ("Date", None), ("Format", None), ("Type", None))).decode("utf-8")
     text = re.sub(r"<\?xml[^>]*\?>\s*|<!DOCTYPE[^>]*>\s*|<metadata>.*?</metadata>\s*", "", text, flags=re.DOTALL)
     # An HTML parser puts <svg> in the SVG namespace itself: the namespace declarations only
     # repeat it (and are addresses in the output, which HTML output has none of).
@@ -67,23 +64,39 @@ def svg(spec: ChartSpec, colours: Mapping[str, Any]) -> str:
     return re.sub(r'(id="|href="#|url\(#)([^"()]+)', lambda m: f"{m.group(1)}{prefix}{m.group(2)}", text)
 
 
-def _draw(spec: ChartSpec, colours: Mapping[str, Any], kind: str, metadata: dict[str, Any]) -> bytes:
-    plt = _pyplot()
+@lru_cache(maxsize=64)
+def _draw(spec: ChartSpec, colours: tuple[tuple[str, Any], ...], kind: str, metadata: tuple[tuple[str, Any], ...]) -> bytes:
+    """The chart drawn once per process for each spec, colours and kind: a document rendered to
+    Word and HTML, or a batch re-rendering the same plan, draws it once."""
     import matplotlib
+    from matplotlib.figure import Figure
 
     style = {**_STYLE, "svg.hashsalt": f"txplan-{spec.id}"}
-    with matplotlib.rc_context(style):
-        figure, axes = plt.subplots(figsize=(WIDTH_INCHES, HEIGHT_INCHES))
-        try:
-            _plot(axes, spec, colours)
-            buffer = io.BytesIO()
-            figure.savefig(buffer, format=kind, dpi=PNG_DPI, metadata=metadata, bbox_inches="tight", pad_inches=0.08)
-        finally:
-            plt.close(figure)
+    with _DRAWING, matplotlib.rc_context(style):
+        # A Figure of its own, not pyplot's: no global figure list, no GUI backend, no leak.
+        entries = len(spec.series) + len(spec.markers)
+        columns = 1 if max(len(label) for label in _legend_labels(spec)) > 45 else 2
+        legend_inches = 0.12 + 0.18 * -(-entries // columns)
+        height = AXES_INCHES + TOP_INCHES + TICKS_INCHES + legend_inches
+        figure = Figure(figsize=(WIDTH_INCHES, height))
+        axes = figure.subplots()
+        right = (1.05 if spec.bands else 0.2) / WIDTH_INCHES
+        figure.subplots_adjust(left=0.5 / WIDTH_INCHES, right=1 - right, top=1 - TOP_INCHES / height, bottom=(TICKS_INCHES + legend_inches) / height)
+        _plot(axes, spec, dict(colours), columns, 1 - TOP_INCHES / 2 / height)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format=kind, dpi=PNG_DPI, metadata=dict(metadata))
     return buffer.getvalue()
 
 
-def _plot(axes: Any, spec: ChartSpec, colours: Mapping[str, Any]) -> None:
+def _key(colours: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted((name, tuple(value) if isinstance(value, list) else value) for name, value in colours.items()))
+
+
+def _legend_labels(spec: ChartSpec) -> list[str]:
+    return [line.label for line in spec.series] + [marker.label for marker in spec.markers]
+
+
+def _plot(axes: Any, spec: ChartSpec, colours: Mapping[str, Any], columns: int, title_y: float) -> None:
     dates = sorted({date for line in spec.series for date, _ in line.points})
     x_of = {date: dt.date.fromisoformat(date).toordinal() for date in dates}
     values = [value for line in spec.series for _, value in line.points] + [marker.value for marker in spec.markers]
@@ -98,7 +111,7 @@ def _plot(axes: Any, spec: ChartSpec, colours: Mapping[str, Any]) -> None:
         if bottom < high and top > low:
             middle = (max(bottom, low) + min(top, high)) / 2
             axes.text(1.005, middle, band.label, transform=axes.get_yaxis_transform(), va="center", ha="left", fontsize=7, color="#555555")
-    series_colours = list(colours["series"])
+    series_colours = list(colours["series"])  # a tuple once cached
     for index, line in enumerate(spec.series):
         xs = [x_of[date] for date, _ in line.points]
         ys = [value for _, value in line.points]
@@ -116,9 +129,11 @@ def _plot(axes: Any, spec: ChartSpec, colours: Mapping[str, Any]) -> None:
     axes.set_ylim(low, high)
     axes.set_xticks([x_of[date] for date in dates] if len(dates) <= 8 else _spread(dates, x_of))
     axes.set_xticklabels(dates if len(dates) <= 8 else [d for d in dates if x_of[d] in _spread(dates, x_of)], fontsize=7.5)
-    axes.set_title(spec.title, loc="left")
+    # A figure text, not an axes title: matplotlib places a title by measuring every tick label.
+    axes.figure.text(0.5 / WIDTH_INCHES, title_y, spec.title, fontsize=10, ha="left", va="center")
     axes.grid(axis="y", color="#dddddd", linewidth=0.6, zorder=0.5)
-    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=min(3, len(spec.series) + len(spec.markers)), fontsize=7, frameon=False)
+    offset = -TICKS_INCHES / AXES_INCHES
+    axes.legend(loc="upper left", bbox_to_anchor=(-0.02, offset), ncol=columns, fontsize=7, frameon=False, borderaxespad=0)
 
 
 def _y_range(spec: ChartSpec, values: list[float]) -> tuple[float, float]:

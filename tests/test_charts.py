@@ -184,3 +184,29 @@ def test_instrument_bands_are_checked() -> None:
     assert good.problems() == []
     for bands in ({"total": ((5, 9, "high"), (0, 4, "low"))}, {"total": ((0, "a", "low"),)}, {"total": ((4, 0, "low"),)}):
         assert any("bands" in p for p in Instrument("x-1", "X", "c", "l", schema, score, bands=bands).problems())
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_markdown_with_chart_files(example_path: Path, tmp_path: Path, run: Callable[..., Any], jobs: str) -> None:
+    second = tmp_path / "second.yaml"
+    second.write_bytes(example_path.read_bytes())
+    result = run("render", example_path, second, "-f", "md,docx", "--charts", "-o", tmp_path / "out", "--as-of", "2026-12-01", "--jobs", jobs)
+    assert result.code == 0, result.err
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir() if p.stem.startswith("second")) == [
+        "second.docx", "second.ecr-r.png", "second.gad-7.png", "second.md", "second.phq-9.png"
+    ]
+    markdown = (out / "attachment-plan.md").read_text(encoding="utf-8")
+    assert "](attachment-plan.phq-9.png)" in markdown and "chart:" not in markdown
+    assert "![PHQ-9: scores over time. Total: 12 (2026-08-31)" in markdown
+    picture = out / "attachment-plan.phq-9.png"
+    assert picture.read_bytes().startswith(b"\x89PNG") and picture.stat().st_mode & 0o777 == 0o600
+    assert "wrote " + str(picture) in result.out
+
+
+@pytest.mark.usefixtures("without_matplotlib")
+def test_charts_option_without_matplotlib_writes_nothing(example_path: Path, tmp_path: Path, run: Callable[..., Any]) -> None:
+    result = run("render", example_path, "-f", "md", "--charts", "-o", tmp_path / "out")
+    assert result.code == 2
+    assert "--charts needs matplotlib" in result.err and "Traceback" not in result.err
+    assert not (tmp_path / "out").exists()

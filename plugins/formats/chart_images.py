@@ -23,7 +23,7 @@ from txplan.measures import number
 
 #: The drawing's width in inches (the text width of a Letter or A4 page), and the heights of
 #: its parts: the plot, the title above it, the date labels below it (the legend follows).
-WIDTH_INCHES, AXES_INCHES, TOP_INCHES, TICKS_INCHES = 6.3, 2.1, 0.35, 0.3
+WIDTH_INCHES, AXES_INCHES, TOP_INCHES, TICKS_INCHES = 6.3, 1.8, 0.35, 0.3
 PNG_DPI = 150
 #: Threshold lines: dashed, each in its own pattern, so two thresholds are told apart.
 _DASHES = [(0, (4, 3)), (0, (1, 2)), (0, (6, 2, 1, 2))]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .contracts import Instrument
-from .measures import exact, number, short_name
+from .measures import exact, number, scored_administrations, short_name
 
 #: How a template refers to a chart: ``![alt](chart:phq-9)``, on a line of its own.
 CHART_SCHEME = "chart:"
@@ -101,10 +101,7 @@ def build_charts(
     order of the instruments (as the progress tables are)."""
     charts = {}
     for instrument_id, instrument in instruments.items():
-        given = sorted(
-            (a for a in assessments if a.get("instrument") == instrument_id and a.get("score_result") and a["score_result"].scores),
-            key=lambda a: a["date"],
-        )
+        given = scored_administrations(assessments, instrument_id)
         if len(given) < 2:
             continue
         series = _series(instrument, given)

@@ -19,8 +19,8 @@ wheel: $(BIN)/python
 
 demo: wheel
 	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps dist/*.whl
-	$(BIN)/python -m pip install --quiet dist/*.whl
-	$(BIN)/txplan render examples/attachment-plan.yaml -f docx,markdown -o out/
+	$(BIN)/python -m pip install --quiet "$$(ls dist/*.whl)[charts]"
+	$(BIN)/txplan render examples/attachment-plan.yaml -f docx,markdown,html -o out/
 
 test: wheel
 	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps dist/*.whl
@@ -38,7 +38,7 @@ test: wheel
 # Not part of `make test`: timings belong in a benchmark, never in a unit test.
 bench: wheel
 	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps dist/*.whl
-	$(BIN)/python -m pip install --quiet dist/*.whl "docxtpl>=0.16"
+	$(BIN)/python -m pip install --quiet "$$(ls dist/*.whl)[charts]" "docxtpl>=0.16"
 	$(BIN)/python benchmarks/bench.py --write-readme
 
 clean:

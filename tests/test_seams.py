@@ -136,7 +136,7 @@ def test_hook_wrappers_see_every_plugin_call_and_failures_stay_isolated() -> Non
     watcher = Watcher()
     host = PluginHost(load_entrypoints=False, extra_plugins=[watcher, Raiser(), Stateful()])
     providers = [p for p in host.pm.hook.register_output_formats.get_hookimpls() if not p.wrapper]
-    assert watcher.calls == len(providers) == 4  # markdown, docx, raiser, stateful: one call each
+    assert watcher.calls == len(providers) == 5  # markdown, docx, html, raiser, stateful: one call each
     assert watcher.failures == ["boom"]
     assert {"markdown", "docx", "stateful"} <= set(host.output_formats)
     assert any("plugin 'raiser'" in p and "RuntimeError: boom" in p for p in host.problems)
@@ -156,7 +156,7 @@ def test_hook_call_monitoring_sees_each_registration_call(monkeypatch: pytest.Mo
     PluginHost(load_entrypoints=False)
     formats = [plugins for name, plugins in seen if name == "register_output_formats"]
     modules = builtin_plugin_modules()
-    assert formats == [[modules[0]], [modules[1]]]
+    assert formats == [[modules[0]], [modules[1]], [modules[2]]]
     for hook in ("register_instruments", "register_intervention_libraries", "register_template_packs", "register_checks", "register_payer_profiles"):
         assert [name for name, _ in seen].count(hook) >= 1, hook
 

@@ -69,6 +69,12 @@ class OutputFormat:
     #: Called once per template pack before anything is rendered with it, to check what the
     #: format needs from the pack (a reference document, say); raises PackError if unusable.
     prepare: Callable[[Any], object] | None = None
+    #: For a format made by converting another format's output (PDF from Word): that format's
+    #: name, and ``convert_many(list of its bytes) -> list of bytes`` (``None`` for a document
+    #: the converter could not convert). The command line renders a batch of plans in the source
+    #: format and converts them in one call; ``render`` still does one document from start to end.
+    convert_from: str = ""
+    convert_many: Callable[[Sequence[bytes]], Sequence[bytes | None]] | None = None
 
     def problems(self) -> list[str]:
         """What is wrong with this registration (empty when it is well formed)."""
@@ -82,6 +88,8 @@ class OutputFormat:
             out.append("render must be callable")
         if self.prepare is not None and not callable(self.prepare):
             out.append("prepare must be callable or None")
+        if bool(self.convert_from) != (self.convert_many is not None) or (self.convert_many is not None and not callable(self.convert_many)):
+            out.append("convert_from and convert_many go together: a source format's name and a callable")
         return out
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..console import Console
-from ..errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, PlanError, UsageError
+from ..errors import EXIT_BAD_INPUT, EXIT_CANNOT_WRITE, EXIT_CHECK_FAILED, EXIT_OK, PlanError, UsageError
 from .common import as_of_date, engine_for
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ DEFAULT_FORMAT = "docx"
 def cmd_render(args: argparse.Namespace) -> int:
     """Render each plan into each requested format, in parallel with ``--jobs``."""
     engine = engine_for(args)
-    formats = _formats(engine, args.format)
+    formats = _formats(engine, args.format, getattr(args, "pdf_a", False))
     for fmt in formats:
         engine.prepare(fmt)
     targets = _targets([Path(p) for p in args.plans], formats, args.output)
@@ -40,11 +40,15 @@ def cmd_render(args: argparse.Namespace) -> int:
     failed = 0
     folders_ready = False
     check_failed = 0
-    with contextlib.closing(_render_all(engine, args, targets, jobs)) as outcomes:
+    not_converted: list[Path] = []
+    rendered_all = _render_all(engine, args, targets, jobs)
+    with contextlib.closing(rendered_all), contextlib.closing(converted(rendered_all, dict(targets), not_converted)) as outcomes:
         for plan_path, (messages, rendered, refused) in outcomes:
             progress.clear()
             for line in messages:
                 console.err(line)
+            if plan_path in not_converted:
+                continue
             if refused:
                 check_failed += 1
                 console.err(f"txplan: {plan_path}: not written: the insurer-readiness check found errors")
@@ -63,6 +67,9 @@ def cmd_render(args: argparse.Namespace) -> int:
                     console.out(f"wrote {path}")
             progress.step()
     progress.done()
+    if not_converted:
+        console.err(f"txplan: {len(not_converted)} of {len(targets)} plans could not be converted")
+        return console.exit_code(EXIT_CANNOT_WRITE)
     if failed:
         console.err(f"txplan: {failed} of {len(targets)} plans could not be rendered")
         return console.exit_code(EXIT_BAD_INPUT)
@@ -108,7 +115,62 @@ def render_one(engine: Engine, plan_path: Path, outputs: list[tuple[OutputFormat
         warnings += [str(f) for f in findings]
         if any(f.severity == "error" for f in findings):
             return warnings, None, True
-    return warnings, [(path, engine.render_with(fmt, document)) for fmt, path in outputs], False
+    return warnings, [(path, engine.render_with(_rendered_as(engine, fmt), document)) for fmt, path in outputs], False
+
+
+def _rendered_as(engine: Engine, fmt: OutputFormat) -> OutputFormat:
+    """The format ``render_one`` renders for ``fmt``: for a converting format (PDF from Word),
+    its source format, converted later for a whole batch at once (:func:`converted`)."""
+    return engine.output_format(fmt.convert_from) if fmt.convert_many is not None else fmt
+
+
+#: How many documents one converter call takes at most (LibreOffice: one start for all of them).
+CONVERT_BATCH = 50
+
+
+def converted(outcomes: Any, targets: dict[Path, list[tuple[OutputFormat, Path]]], not_converted: list[Path]) -> Any:
+    """Yield ``outcomes`` in order with each converting format's output converted: outcomes are
+    held until :data:`CONVERT_BATCH` documents wait (or the plans end), then each converting
+    format converts its documents in one call. A plan with a document the converter could not
+    convert is added to ``not_converted`` and yielded with a message and nothing to write (all
+    or nothing per plan); a converter that fails outright (missing, timed out) stops the run."""
+    held: list[tuple[Path, Outcome]] = []
+    waiting = 0
+    for plan_path, outcome in outcomes:
+        pending = sum(1 for fmt, _ in targets[plan_path] if fmt.convert_many is not None) if outcome[1] is not None else 0
+        if not pending and not held:
+            yield plan_path, outcome
+            continue
+        held.append((plan_path, outcome))
+        waiting += pending
+        if waiting >= CONVERT_BATCH:
+            yield from _convert_held(held, targets, not_converted)
+            held, waiting = [], 0
+    yield from _convert_held(held, targets, not_converted)
+
+
+def _convert_held(held: list[tuple[Path, Outcome]], targets: dict[Path, list[tuple[OutputFormat, Path]]], not_converted: list[Path]) -> Any:
+    jobs: dict[str, tuple[OutputFormat, list[tuple[int, int]]]] = {}
+    for number, (plan_path, (_, rendered, _)) in enumerate(held):
+        for index, (fmt, _) in enumerate(targets[plan_path]):
+            if rendered is not None and fmt.convert_many is not None:
+                jobs.setdefault(fmt.name, (fmt, []))[1].append((number, index))
+    results: dict[tuple[int, int], bytes | None] = {}
+    for fmt, places in jobs.values():
+        sources = [held[n][1][1][i][1] for n, i in places]  # type: ignore[index]
+        done = list(fmt.convert_many(sources))  # type: ignore[misc]
+        results.update(zip(places, done + [None] * (len(places) - len(done))))
+    for number, (plan_path, (messages, rendered, refused)) in enumerate(held):
+        if rendered is not None:
+            outputs = [(path, results[(number, i)] if (number, i) in results else content) for i, (path, content) in enumerate(rendered)]
+            missing = [path for path, content in outputs if content is None]
+            if missing:
+                not_converted.append(plan_path)
+                messages = [*messages, *(f"txplan: {path}: the converter produced no file; nothing was written for {plan_path}" for path in missing)]
+                yield plan_path, (messages, None, refused)
+                continue
+            rendered = outputs  # type: ignore[assignment]
+        yield plan_path, (messages, rendered, refused)
 
 
 def _render_all(engine: Engine, args: argparse.Namespace, targets: list[Any], jobs: int) -> Any:
@@ -167,7 +229,7 @@ class Progress:
             self.console.err("")
 
 
-def _formats(engine: Engine, spec: str) -> list[OutputFormat]:
+def _formats(engine: Engine, spec: str, pdf_a: bool = False) -> list[OutputFormat]:
     formats: list[OutputFormat] = []
     for name in (n.strip() for n in spec.split(",")):
         if not name:
@@ -175,6 +237,12 @@ def _formats(engine: Engine, spec: str) -> list[OutputFormat]:
         fmt = engine.output_format(name)
         if fmt not in formats:
             formats.append(fmt)
+    if pdf_a:
+        pdf, archival = engine.output_format("pdf"), engine.output_format("pdf-a")
+        if pdf not in formats and archival not in formats:
+            raise UsageError("--pdf-a is for PDF output: add pdf to the formats (-f pdf)")
+        formats = [archival if fmt is pdf else fmt for fmt in formats]
+        formats = [fmt for n, fmt in enumerate(formats) if fmt not in formats[:n]]
     return formats
 
 

@@ -1,0 +1,164 @@
+"""Converting Word documents to PDF with LibreOffice, headless, under a time limit.
+
+Every call gets its own private folder (mode 0700) holding the Word files, the PDFs and a fresh
+LibreOffice user profile: two conversions that share a profile fail silently (the second
+LibreOffice hands its work to the first and exits 0), and a profile left behind would keep the
+names of recently opened files. One call converts any number of documents (LibreOffice's start
+is most of its cost), and its whole process group is killed when the time limit passes, so a
+hanging LibreOffice never outlives txplan. LibreOffice exits 0 even when it could not load a
+file: only the PDF it leaves behind counts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from txplan.errors import OutputError, UsageError
+
+#: Where to install LibreOffice from, said whenever it is missing.
+INSTALL_HINT = (
+    "install LibreOffice (Debian/Ubuntu: sudo apt install libreoffice-writer-nogui, or libreoffice-writer; "
+    "macOS: brew install --cask libreoffice; Windows: winget install TheDocumentFoundation.LibreOffice)"
+)
+#: Seconds one conversion call may take, for its first document; each further document in the
+#: same call adds PER_DOCUMENT_SECONDS. LibreOffice's first start with a fresh profile takes a few
+#: seconds on a slow machine; a document takes a fraction of a second after that.
+SECONDS = 120.0
+PER_DOCUMENT_SECONDS = 5.0
+SECONDS_ENV = "TXPLAN_PDF_SECONDS"
+#: LibreOffice's JSON filter options (LibreOffice 7.4 and later): a tagged PDF (headings and
+#: tables for screen readers); PDF/A-2b adds SelectPdfVersion 2.
+TAGGED = '"UseTaggedPDF":{"type":"boolean","value":"true"}'
+PDF_A_2B = '"SelectPdfVersion":{"type":"long","value":"2"}'
+#: The import filter, named so that a file that is not a Word document is never "converted" as
+#: plain text.
+WORD_FILTER = "MS Word 2007 XML"
+
+
+def find_soffice() -> str | None:
+    """The LibreOffice program: ``soffice`` (or ``libreoffice``) on ``PATH``, else where the
+    macOS and Windows installers put it; ``None`` when it is not installed."""
+    for name in ("soffice", "libreoffice"):
+        found = shutil.which(name)
+        if found:
+            return found
+    if sys.platform == "darwin":
+        candidates = [Path("/Applications/LibreOffice.app/Contents/MacOS/soffice")]
+    elif os.name == "nt":
+        candidates = [Path(os.environ.get(v, "")) / "LibreOffice" / "program" / "soffice.exe" for v in ("ProgramFiles", "ProgramFiles(x86)") if os.environ.get(v)]
+    else:
+        candidates = []
+    return next((str(c) for c in candidates if c.is_file()), None)
+
+
+def require_soffice() -> str:
+    """The LibreOffice program, or :class:`OutputError` (exit 4) saying how to install it."""
+    found = find_soffice()
+    if found is None:
+        raise OutputError(f"PDF output needs LibreOffice, which is not installed (no 'soffice' on PATH); {INSTALL_HINT}")
+    return found
+
+
+def time_limit(documents: int) -> float:
+    """Seconds a call converting ``documents`` may take: ``$TXPLAN_PDF_SECONDS`` (default 120)
+    for the first, plus 5 for each further one. :class:`UsageError` for a setting that is not a
+    number of seconds above 0."""
+    setting = os.environ.get(SECONDS_ENV)
+    base = SECONDS
+    if setting is not None:
+        try:
+            base = float(setting.strip())
+        except ValueError:
+            base = math.nan
+        if not math.isfinite(base) or base <= 0:
+            shown = setting if len(setting) <= 40 else setting[:40] + "..."
+            raise UsageError(f"${SECONDS_ENV} must be a number of seconds greater than 0 (such as 120), not {shown!r}")
+    return base + PER_DOCUMENT_SECONDS * max(0, documents - 1)
+
+
+def filter_spec(pdf_a: bool) -> str:
+    """The ``--convert-to`` argument: a tagged PDF, PDF/A-2b when ``pdf_a``."""
+    options = f"{PDF_A_2B},{TAGGED}" if pdf_a else TAGGED
+    return f"pdf:writer_pdf_Export:{{{options}}}"
+
+
+def convert_to_pdf(documents: Sequence[bytes], *, pdf_a: bool = False) -> list[bytes | None]:
+    """Convert Word documents (their bytes) to PDF in one LibreOffice call; for each, the PDF's
+    bytes or ``None`` when LibreOffice produced none. :class:`OutputError` when LibreOffice is
+    missing, cannot be started, or is still running at the time limit (it is then killed, with
+    every process it started, and nothing is returned)."""
+    if not documents:
+        return []
+    soffice = require_soffice()
+    limit = time_limit(len(documents))
+    with tempfile.TemporaryDirectory(prefix="txplan-pdf-") as work:
+        folder = Path(work)
+        names = []
+        for number, content in enumerate(documents, 1):
+            # Numbered names: a file name can carry a client's name, and LibreOffice may log it.
+            source = folder / f"document-{number:05d}.docx"
+            fd = os.open(source, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(content)
+            names.append(source)
+        command = [
+            soffice, "--headless", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
+            f"-env:UserInstallation={(folder / 'profile').as_uri()}",
+            f"--infilter={WORD_FILTER}", "--convert-to", filter_spec(pdf_a), "--outdir", str(folder / "pdf"),
+            *(str(n) for n in names),
+        ]
+        _run(command, limit)
+        results: list[bytes | None] = []
+        for source in names:
+            pdf = folder / "pdf" / f"{source.stem}.pdf"
+            try:
+                content = pdf.read_bytes()
+            except OSError:
+                content = b""
+            results.append(content if content.startswith(b"%PDF-") else None)
+        return results
+
+
+def _run(command: list[str], limit: float) -> None:
+    """Run LibreOffice in a process group of its own; kill the whole group at ``limit`` seconds
+    (and on any way out, Ctrl-C included), so no LibreOffice process is ever left running."""
+    options: dict[str, object] = {}
+    if os.name == "nt":
+        options["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
+    else:
+        options["start_new_session"] = True
+    try:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **options)  # type: ignore[call-overload]  # noqa: S603 - a fixed program, no shell
+    except OSError as exc:
+        raise OutputError(f"LibreOffice could not be started ({exc.strerror or type(exc).__name__}); {INSTALL_HINT}") from None
+    try:
+        process.wait(timeout=limit)
+    except subprocess.TimeoutExpired:
+        raise OutputError(
+            f"LibreOffice did not finish converting to PDF within its time limit ({limit:g} s) and was stopped; no PDF was written "
+            f"(on a slow machine, set ${SECONDS_ENV} to more seconds)"
+        ) from None
+    finally:
+        _kill_group(process)
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    """Kill ``process`` and everything it started (LibreOffice's launcher starts soffice.bin)."""
+    if os.name == "nt":
+        with contextlib.suppress(OSError):
+            subprocess.run(["taskkill", "/F", "/T", "/PID", str(process.pid)], capture_output=True, check=False)  # noqa: S603, S607
+    else:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        process.kill()
+    process.wait()

@@ -21,7 +21,7 @@ from jinja2.sandbox import SecurityError
 
 from .context import build_context
 from .contracts import InterventionLibrary, OutputFormat, RenderedDocument, Section
-from .errors import OutputError, PackError, PlanError, PluginError, Problem, UsageError
+from .errors import PackError, PlanError, PluginError, Problem, TxplanError, UsageError
 from .loader import Plan, load_plan_file, plan_from_data
 from .packs import TemplatePack, problem_in_template, resolve_pack
 from .plugin_host import PluginHost
@@ -131,7 +131,7 @@ class Engine:
             return
         try:
             output_format.prepare(self.pack)
-        except (PackError, PluginError, OutputError):  # OutputError: a converter that is missing or timed out (exit 4)
+        except TxplanError:  # said as it is: a converter missing or timed out is exit 4, a bad setting exit 2
             raise
         except (Exception, SystemExit) as exc:  # noqa: BLE001 - a plugin's failure (even sys.exit) is reported with its name
             raise PluginError(f"output format '{output_format.name}'{self._owner(output_format)} failed to prepare: {type(exc).__name__}") from exc
@@ -142,7 +142,7 @@ class Engine:
         self.prepare(output_format)
         try:
             result = output_format.render(document)
-        except (PackError, PluginError, OutputError):  # OutputError: a converter that is missing or timed out (exit 4)
+        except TxplanError:  # said as it is: a converter missing or timed out is exit 4, a bad setting exit 2
             raise
         except (Exception, SystemExit) as exc:  # noqa: BLE001 - a plugin's failure (even sys.exit) is reported with its name
             raise PluginError(

@@ -20,13 +20,15 @@ from txplan.contracts import OutputFormat, RenderedDocument
 from txplan.errors import OutputError
 
 from .docx import prepare_docx, render_docx
-from .libreoffice import convert_to_pdf, require_soffice
+from .libreoffice import convert_to_pdf, require_soffice, time_limit
 
 
 def prepare_pdf(pack: Any) -> None:
     """Before anything is rendered: LibreOffice must be installed (else :class:`OutputError`,
-    exit 4, naming the package to install) and the pack's reference document usable."""
+    exit 4, naming the package to install), ``$TXPLAN_PDF_SECONDS`` sensible and the pack's
+    reference document usable."""
     require_soffice()
+    time_limit(1)  # a bad $TXPLAN_PDF_SECONDS is reported before any plan is rendered
     prepare_docx(pack)
 
 

@@ -29,6 +29,7 @@ from .errors import (  # noqa: E402
 )
 
 __all__ = [
+    "Deidentify",
     "Engine",
     "OutputError",
     "PackError",
@@ -43,7 +44,7 @@ __all__ = [
     "validate_plan",
 ]
 
-_LAZY = {"Engine": "pipeline", "load_plan": "api", "render_plan": "api", "validate_plan": "api"}
+_LAZY = {"Deidentify": "deidentify", "Engine": "pipeline", "load_plan": "api", "render_plan": "api", "validate_plan": "api"}
 
 
 def __getattr__(name: str) -> object:

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .deidentify import Deidentify
 from .errors import Problem
 from .loader import Plan
 from .pipeline import Engine
@@ -49,16 +50,21 @@ def validate_plan(plan: PlanSource, *, pack: str | None = None) -> list[Problem]
     return engine.validate(_as_plan(engine, plan))
 
 
-def render_plan(plan: PlanSource, format: str = "markdown", *, pack: str | None = None, as_of: dt.date | None = None) -> bytes:
+def render_plan(
+    plan: PlanSource, format: str = "markdown", *, pack: str | None = None, as_of: dt.date | None = None, deidentify: bool | Deidentify = False
+) -> bytes:
     """Render ``plan`` with ``pack`` to the bytes of output format ``format``, stating objectives'
-    status as of ``as_of`` (default: today).
+    status as of ``as_of`` (default: today). ``deidentify=True`` renders it de-identified for
+    supervision with dates reduced to the year; pass one ``Deidentify.shifted()`` to every call
+    of a run to move dates by one secret offset instead (see :mod:`txplan.deidentify`).
 
     Raises :class:`txplan.PlanError` if the plan has errors, :class:`txplan.UsageError` for an
     unknown format, :class:`txplan.PackError` for a broken pack.
     """
     engine = engine_for(pack)
+    options = Deidentify() if deidentify is True else deidentify or None
     # The date goes with this call, not on the shared cached engine: other threads may render too.
-    return engine.render(_as_plan(engine, plan), format, as_of=as_of)
+    return engine.render(_as_plan(engine, plan), format, as_of=as_of, deidentify=options)
 
 
 def _as_plan(engine: Engine, plan: PlanSource) -> Plan:

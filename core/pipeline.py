@@ -14,7 +14,7 @@ import time
 import traceback
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from jinja2.sandbox import SecurityError
@@ -29,6 +29,9 @@ from .schema import compose_schema
 from .template_limits import RenderTimeout, section_limits
 from .templating import PackTemplateError, make_environment
 from .validation import PlanValidator
+
+if TYPE_CHECKING:
+    from .deidentify import Deidentify
 
 #: Rendered Markdown larger than this is refused: a pack's loop gone wrong, not a treatment plan.
 MAX_RENDERED_CHARS = 5_000_000
@@ -99,10 +102,14 @@ class Engine:
         """Every problem in ``plan``: errors (severity ``error``) and warnings, in line order."""
         return self.validator.problems(plan)
 
-    def render_document(self, plan: Plan, problems: list[Problem] | None = None, *, as_of: dt.date | None = None) -> RenderedDocument:
+    def render_document(
+        self, plan: Plan, problems: list[Problem] | None = None, *, as_of: dt.date | None = None, deidentify: Deidentify | None = None
+    ) -> RenderedDocument:
         """Validate ``plan`` (unless its ``problems`` from :meth:`validate` are given) and render
         its sections, stating objectives' status as of ``as_of`` (default: the engine's date, else
-        today); raises :class:`PlanError` if it has errors."""
+        today); raises :class:`PlanError` if it has errors. With ``deidentify``, the context is
+        de-identified before any template sees it, a notice heads the document, and the context's
+        ``deidentified["review"]`` lists what a person must check (see :mod:`txplan.deidentify`)."""
         if problems is None:
             problems = self.validate(plan)
         errors = [p for p in problems if p.severity == "error"]
@@ -111,18 +118,24 @@ class Engine:
         context = build_context(
             plan.data, self.schema, self.pack.labels, self.host.instruments, self.libraries, self.pack.practice, as_of or self.as_of
         )
+        if deidentify is not None:
+            context, _ = deidentify.apply(context, plan.data, lambda path, message: plan.problem(path, message, "warning"))
         sections, total = [], 0
         for name, template in self.templates.items():
             text = render_template(self.pack, template, context, total, self.render_seconds)
             total += len(text)
             if text.strip():
                 sections.append(Section(name, text))
+        if deidentify is not None:
+            at = 1 if sections and sections[0].name == "letterhead" else 0
+            sections.insert(at, deidentify.notice_section())
         return RenderedDocument(str(context["title"]), tuple(sections), context, self.pack)
 
-    def render(self, plan: Plan, format_name: str, *, as_of: dt.date | None = None) -> bytes:
+    def render(self, plan: Plan, format_name: str, *, as_of: dt.date | None = None, deidentify: Deidentify | None = None) -> bytes:
         """Render ``plan`` to the bytes of output format ``format_name`` (or an alias), stating
-        objectives' status as of ``as_of`` (default: the engine's date, else today)."""
-        return self.render_with(self.output_format(format_name), self.render_document(plan, as_of=as_of))
+        objectives' status as of ``as_of`` (default: the engine's date, else today), de-identified
+        with ``deidentify`` when given."""
+        return self.render_with(self.output_format(format_name), self.render_document(plan, as_of=as_of, deidentify=deidentify))
 
     def prepare(self, output_format: OutputFormat) -> None:
         """Let ``output_format`` check this engine's pack (once): a missing or unsafe reference

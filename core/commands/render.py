@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,10 +31,11 @@ DEFAULT_FORMAT = "docx"
 def cmd_render(args: argparse.Namespace) -> int:
     """Render each plan into each requested format, in parallel with ``--jobs``."""
     engine = engine_for(args)
+    deidentify = deidentify_option(args)
     formats = _formats(engine, args.format, getattr(args, "pdf_a", False))
     for fmt in formats:
         engine.prepare(fmt)
-    targets = _targets([Path(p) for p in args.plans], formats, args.output)
+    targets = _targets([Path(p) for p in args.plans], formats, args.output, deidentified=deidentify is not None)
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     console = Console()
     progress = Progress(len(targets), enabled=len(targets) > 1 and _is_terminal(sys.stderr), console=console)
@@ -41,7 +43,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     folders_ready = False
     check_failed = 0
     not_converted: list[Path] = []
-    rendered_all = _render_all(engine, args, targets, jobs)
+    rendered_all = _render_all(engine, args, targets, jobs, deidentify)
     with contextlib.closing(rendered_all), contextlib.closing(converted(rendered_all, dict(targets), not_converted)) as outcomes:
         for plan_path, (messages, rendered, refused) in outcomes:
             progress.clear()
@@ -64,7 +66,7 @@ def cmd_render(args: argparse.Namespace) -> int:
                     folders_ready = True
                 write_outputs(rendered)
                 for path, _ in rendered:
-                    console.out(f"wrote {path}")
+                    console.out(f"wrote {path}" + (f" ({DEIDENTIFIED_SAYS})" if deidentify is not None else ""))
             progress.step()
     progress.done()
     if not_converted:
@@ -76,6 +78,21 @@ def cmd_render(args: argparse.Namespace) -> int:
     if check_failed:
         return console.exit_code(EXIT_CHECK_FAILED)
     return console.exit_code(EXIT_OK)
+
+
+#: What the command says of every de-identified file it writes.
+DEIDENTIFIED_SAYS = "de-identified for supervision — review before sharing"
+
+
+def deidentify_option(args: argparse.Namespace) -> Any:
+    """The de-identification asked for (one secret date offset for the whole run), or None."""
+    if getattr(args, "shift_dates", False) and not getattr(args, "deidentify", False):
+        raise UsageError("--shift-dates works only with --deidentify")
+    if not getattr(args, "deidentify", False):
+        return None
+    from ..deidentify import Deidentify
+
+    return Deidentify.shifted() if args.shift_dates else Deidentify()
 
 
 def _is_terminal(stream: Any) -> bool:
@@ -99,23 +116,36 @@ def checker_for(engine: Engine, check: bool, payer: str | None) -> Any:
 Outcome = tuple[list[str], "list[tuple[Path, bytes]] | None", bool]
 
 
-def render_one(engine: Engine, plan_path: Path, outputs: list[tuple[OutputFormat, Path]], checker: Any = None) -> Outcome:
+def render_one(engine: Engine, plan_path: Path, outputs: list[tuple[OutputFormat, Path]], checker: Any = None, deidentify: Any = None) -> Outcome:
     """Render one plan into its outputs, in memory: (messages to print, rendered files or
     ``None`` when the plan has errors, whether ``checker`` found check errors and so the plan
-    must not be written). Pack and plugin errors are raised: they stop the run."""
+    must not be written). With ``deidentify``, the document is de-identified and what a person
+    must review is among the messages. Pack and plugin errors are raised: they stop the run."""
     try:
         plan = engine.load(plan_path)
         problems = engine.validate(plan)
         warnings = [str(p) for p in problems if p.severity != "error"]
-        document = engine.render_document(plan, problems)
+        document = engine.render_document(plan, problems, deidentify=deidentify)
     except PlanError as exc:
         return [str(p) for p in exc.problems], None, False
+    if deidentify is not None:
+        warnings += [str(p) for p in document.context["deidentified"]["review"]]
+        warnings += _names_in_file_names(plan.data, [path for _, path in outputs])
     if checker is not None:
         findings = checker(plan)
         warnings += [str(f) for f in findings]
         if any(f.severity == "error" for f in findings):
             return warnings, None, True
     return warnings, [(path, engine.render_with(_rendered_as(engine, fmt), document)) for fmt, path in outputs], False
+
+
+def _names_in_file_names(data: Any, paths: list[Path]) -> list[str]:
+    """A warning for each de-identified output whose file name holds a part of the client's
+    name (a plan file named after its client): the name would travel with the file."""
+    client = data.get("client") or {}
+    parts = {p.lower() for name in (client.get("name"), client.get("preferred_name")) if isinstance(name, str) for p in re.split(r"[\s,.'-]+", name) if len(p) >= 3}
+    return [f"txplan: warning: {path}: the file name holds part of the client's name; rename it before sharing"
+            for path in paths if any(part in path.name.lower() for part in parts)]
 
 
 def _rendered_as(engine: Engine, fmt: OutputFormat) -> OutputFormat:
@@ -173,19 +203,19 @@ def _convert_held(held: list[tuple[Path, Outcome]], targets: dict[Path, list[tup
         yield plan_path, (messages, rendered, refused)
 
 
-def _render_all(engine: Engine, args: argparse.Namespace, targets: list[Any], jobs: int) -> Any:
+def _render_all(engine: Engine, args: argparse.Namespace, targets: list[Any], jobs: int, deidentify: Any = None) -> Any:
     """Yield (plan, outcome) in the order the plans were given, rendering in ``jobs`` processes."""
     if jobs <= 1 or len(targets) <= 1:
         checker = checker_for(engine, args.check, args.payer)
         for plan_path, outputs in targets:
-            yield plan_path, render_one(engine, plan_path, outputs, checker)
+            yield plan_path, render_one(engine, plan_path, outputs, checker, deidentify)
         return
     from concurrent.futures import ProcessPoolExecutor
 
     from .. import batch
 
     work = [(str(plan), [(fmt.name, str(path)) for fmt, path in outputs]) for plan, outputs in targets]
-    initargs = (getattr(args, "pack", None), args.no_plugins, args.check, args.payer, engine.as_of, os.getpid())
+    initargs = (getattr(args, "pack", None), args.no_plugins, args.check, args.payer, engine.as_of, os.getpid(), deidentify)
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(targets)), initializer=batch.start_worker, initargs=initargs)
     try:
         with batch.signals_held():
@@ -246,9 +276,12 @@ def _formats(engine: Engine, spec: str, pdf_a: bool = False) -> list[OutputForma
     return formats
 
 
-def _targets(plans: list[Path], formats: list[OutputFormat], output: str | None) -> list[tuple[Path, list[tuple[OutputFormat, Path]]]]:
+def _targets(
+    plans: list[Path], formats: list[OutputFormat], output: str | None, *, deidentified: bool = False
+) -> list[tuple[Path, list[tuple[OutputFormat, Path]]]]:
     """Where each plan's outputs go: ``-o`` is a file for one plan in one format (unless it
-    names a folder), a folder otherwise; by default the current folder."""
+    names a folder), a folder otherwise; by default the current folder. A de-identified output
+    is named ``<plan>.deidentified.<extension>``, so it never replaces the plan's own document."""
     single_file = (
         output is not None
         and len(plans) == 1
@@ -262,7 +295,8 @@ def _targets(plans: list[Path], formats: list[OutputFormat], output: str | None)
         if single_file:
             targets.append((plan, [(formats[0], Path(output))]))  # type: ignore[arg-type]
         else:
-            targets.append((plan, [(fmt, folder / f"{plan.stem}.{fmt.extension}") for fmt in formats]))
+            stem = f"{plan.stem}.deidentified" if deidentified else plan.stem
+            targets.append((plan, [(fmt, folder / f"{stem}.{fmt.extension}") for fmt in formats]))
     inputs = {_identity(p): p for p in plans}
     seen: dict[Any, Path] = {}
     for plan, outs in targets:

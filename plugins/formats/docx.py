@@ -80,7 +80,8 @@ def render_docx(document: RenderedDocument) -> bytes:
         body.append(section_properties)
 
     plan = document.context["plan"]
-    _add_logo(word, document.pack)
+    if not document.context.get("deidentified"):  # a de-identified document has a neutral letterhead
+        _add_logo(word, document.pack)
     _fill_placeholders(word, _placeholder_values(plan, document.context["letterhead"], document.context["labels"]))
     set_core_properties(word, document.title, (plan.get("plan") or {}).get("start_date"))
     return save_reproducibly(word)

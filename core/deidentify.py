@@ -87,7 +87,7 @@ class Deidentify:
         """A de-identified copy of the render ``context`` built from the plan ``data``, and the
         warnings for review; ``where(path, message)`` makes a located :class:`Problem`."""
         as_of = _date(context.get("as_of")) or dt.date.today()
-        scrubber = _Scrubber(self, data, as_of)
+        scrubber = _Scrubber(self, data, as_of, context.get("letterhead") or {})
         plan = scrubber.plan(context["plan"], data)
         out = dict(context)
         out["plan"] = plan
@@ -131,7 +131,7 @@ _STREET = re.compile(
 _LABELLED_ID = re.compile(r"\b(?:MRN|SSN|NPI|ID|member|account|acct|policy|licen[cs]e|record|chart)\s*(?:#|no\.?|number)?\s*[:#]?\s*(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{2,}\b", re.IGNORECASE)
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9#./-]*[A-Za-z0-9]|\d")
 _AGE = re.compile(r"\b(?P<age>\d{2,3})(?P<tail>[- ](?:years?|yrs?)[- ]old|-year-old|\s+years of age)\b|\b(?P<lead>aged?\s+)(?P<age2>\d{2,3})\b", re.IGNORECASE)
-_YEAR_ALONE = re.compile(r"\b(?:19|20)\d{2}\b")
+_YEAR_ALONE = re.compile(r"\b(?:1[89]|20)\d{2}\b")
 _CAPITALISED = re.compile(r"(?<=\s)(?P<word>[A-Z][a-zà-ÿ]+(?:[-'][A-Za-zà-ÿ][a-zà-ÿ]+)*)\b")
 #: What may come before a capitalised word that starts a sentence, a quotation or a list item.
 _STARTS = re.compile(r"(?:^|[.!?:;\"'(\[\u201c\u2018*\-])\s*$")
@@ -140,14 +140,14 @@ _TITLES = {"dr", "mr", "mrs", "ms", "mx", "miss", "prof", "sir", "dame", "rev", 
 _COMMON = {
     "I", "Client", "Clinician", "Supervisor", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
     "English", "Spanish", "French", "Christmas", "Easter", "Internet", "Zoom", "Skype", "Teams", "DBT", "CBT",
-    "Safe", "Harbor", "Word", "PDF", "May",
+    "Safe", "Harbor", "Word", "PDF", "May", "Dr", "Mr", "Mrs", "Ms", "Mx", "Prof",
 }
 
 
 class _Scrubber:
     """One plan's de-identification: the names and values to look for, and what to review."""
 
-    def __init__(self, options: Deidentify, data: Mapping[str, Any], as_of: dt.date) -> None:
+    def __init__(self, options: Deidentify, data: Mapping[str, Any], as_of: dt.date, letterhead: Mapping[str, Any]) -> None:
         self.shift = options.shift_days
         self.as_of = as_of
         self.review: list[tuple[tuple[Any, ...], str]] = []
@@ -163,14 +163,14 @@ class _Scrubber:
         others.append((data.get("risk_assessment") or {}).get("assessed_by"))
         self._person(others, NAME_REMOVED)
         self.names.sort(key=lambda pair: -len(pair[0]))
-        practice = data.get("practice") or {}
         insurance = client.get("insurance") or {}
         licence = clinician.get("license") or {}
-        values = [client.get("identifier"), insurance.get("member_id"), insurance.get("group_number"), licence.get("number"),
-                  clinician.get("npi"), practice.get("npi"), practice.get("phone"), practice.get("fax"), practice.get("email"),
-                  practice.get("name")]
-        address = practice.get("address") or ""
-        values += [part.strip() for line in address.splitlines() for part in line.split(",")]
+        values = [client.get("identifier"), insurance.get("member_id"), insurance.get("group_number"), licence.get("number"), clinician.get("npi")]
+        # The practice as the plan gives it and as the pack's letterhead overrides it.
+        for practice in (data.get("practice") or {}, letterhead):
+            values += [practice.get(key) for key in ("npi", "phone", "fax", "email", "name")]
+            address = practice.get("address") or ""
+            values += [part.strip() for line in address.splitlines() for part in line.split(",")]
         # A value too short or too common to search for ("OR", "3") would remove ordinary words.
         self.values = sorted({v.strip() for v in values if isinstance(v, str) and len(v.strip()) >= 4}, key=len, reverse=True)
         self.plan_texts = set(_strings(data))
@@ -179,8 +179,10 @@ class _Scrubber:
         for name in names:
             if not isinstance(name, str) or not name.strip():
                 continue
-            self.names.append((name.strip(), replacement))
-            self.full_names.add(name.strip())
+            words = [w for w in re.split(r"\s+", name.strip()) if w.lower().strip(".,") not in _TITLES]
+            for whole in {name.strip(), " ".join(words)} - {""}:
+                self.names.append((whole, replacement))
+                self.full_names.add(whole)
             for part in re.split(r"[\s,]+", name):
                 part = part.strip(".'\u2019")
                 if len(part) >= 2 and part.lower().rstrip(".") not in _TITLES:
@@ -247,6 +249,8 @@ class _Scrubber:
         when = _date(value)
         if when is None:
             return self.derived(value)
+        if when.year < self.as_of.year - OLDEST_AGE:  # could give an age over 89
+            return "[year removed]"
         if self.shift is None:
             return str(when.year)
         return (when + dt.timedelta(days=self.shift)).isoformat()
@@ -285,6 +289,7 @@ class _Scrubber:
             text = pattern.sub(lambda m: hold(self._text_date(m)), text)
         text = _MONTH_ALONE.sub("[month]", text)
         text = _AGE.sub(lambda m: hold(_age_text(m)), text)
+        text = _YEAR_ALONE.sub(self._old_year, text)
         text = _LABELLED_ID.sub("[identifier removed]", text)
         text = _TOKEN.sub(_identifier_like, text)
         text = self._names(text)
@@ -318,6 +323,8 @@ class _Scrubber:
     def _text_date(self, match: re.Match[str]) -> str:
         groups = match.groupdict()
         year = groups.get("year")
+        if year and int(year) < self.as_of.year - OLDEST_AGE:
+            return "[year removed]"
         if self.shift is None:
             return year if year else "[date removed]"
         if not year:
@@ -329,6 +336,11 @@ class _Scrubber:
         except ValueError:
             return "[date removed]"
         return moved.isoformat() if groups.get("day") else f"{_MONTHS[moved.month - 1]} {moved.year}"
+
+    def _old_year(self, match: re.Match[str]) -> str:
+        """A year written alone more than 89 years ago can give an age over 89 (a year of
+        birth): Safe Harbor removes it too."""
+        return "[year removed]" if int(match.group(0)) < self.as_of.year - OLDEST_AGE else match.group(0)
 
     def _undecided(self, text: str, path: tuple[Any, ...]) -> None:
         """Report, without the value, what a search cannot decide."""

@@ -20,7 +20,13 @@ wheel: $(BIN)/python
 demo: wheel
 	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps dist/*.whl
 	$(BIN)/python -m pip install --quiet dist/*.whl
-	$(BIN)/txplan render examples/attachment-plan.yaml -f docx,markdown -o out/
+	# PDF needs LibreOffice; without it the demo says so and writes the other formats.
+	@if command -v soffice >/dev/null 2>&1 || command -v libreoffice >/dev/null 2>&1; then \
+		$(BIN)/txplan render examples/attachment-plan.yaml -f docx,markdown,pdf -o out/; \
+	else \
+		echo "make demo: LibreOffice is not installed, so no PDF (Debian/Ubuntu: libreoffice-writer-nogui)"; \
+		$(BIN)/txplan render examples/attachment-plan.yaml -f docx,markdown -o out/; \
+	fi
 
 test: wheel
 	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps dist/*.whl
@@ -36,6 +42,7 @@ bench: wheel
 	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps dist/*.whl
 	$(BIN)/python -m pip install --quiet dist/*.whl "docxtpl>=0.16"
 	$(BIN)/python benchmarks/bench.py --write-readme
+	$(BIN)/python benchmarks/bench_pdf.py
 
 clean:
 	rm -rf $(VENV) dist build out *.egg-info

@@ -8,8 +8,8 @@ every format, and any export built on the context, gets the same de-identified d
 - Names of the client and of everyone the plan names (clinician, supervisor, coder, the person
   who administered an assessment or assessed risk) become "Client", "Clinician", "Supervisor" or
   "[name removed]", in their fields and wherever they appear in free text. Initials are not used:
-  they are derived from the name, which Safe Harbor does not allow for a code kept with the data
-  (164.514(c)(1)).
+  they are derived from the name, and Safe Harbor removes names (a code kept with de-identified
+  data must not be derived from information about the person, 164.514(c)(1)).
 - Every date becomes its year (164.514(b)(2)(i)(C)); a date of birth that shows an age over 89
   becomes "90 or older", as do ages over 89 written in free text. With ``shift_days``, every date
   is moved by that one offset instead (intervals kept), and the document says plainly that

@@ -134,17 +134,22 @@ def test_a_young_clients_birth_year_is_kept(example_path: Path) -> None:
 def test_shifted_dates_keep_every_interval(example_path: Path, example_text: str) -> None:
     """With a shift, every date in the document is the plan's date plus one offset: intervals
     between sessions, assessments and reviews are kept; the document says it is not Safe Harbor."""
-    options = Deidentify.shifted()
+    options = Deidentify(shift_days=40)
     markdown = txplan.render_plan(example_path, "markdown", deidentify=options).decode()
     original = txplan.render_plan(example_path, "markdown").decode()
     before = [dt.date.fromisoformat(d) for d in re.findall(r"\d{4}-\d{2}-\d{2}", original)]
     after = [dt.date.fromisoformat(d) for d in re.findall(r"\d{4}-\d{2}-\d{2}", markdown)]
     assert len(before) == len(after) > 10
     offsets = {(a - b).days for a, b in zip(after, before)}
-    assert len(offsets) == 1 and 0 < abs(offsets.pop()) <= 365
+    assert offsets == {40}
     assert "shifted dates are not Safe Harbor de-identification" in markdown
-    # Dates the plan writes in words move by the same offset, to the month.
-    assert "became constant in June 2026" in original and "became constant in June 2026" not in markdown
+    # Dates the plan writes in words move by the same offset, to the month (mid-June + 40 days).
+    assert "became constant in June 2026" in original and "became constant in July 2026" in markdown
+    # The CLI draws its own secret offset: the same intervals, any offset up to a year.
+    randomly = txplan.render_plan(example_path, "markdown", deidentify=Deidentify.shifted()).decode()
+    moved = [dt.date.fromisoformat(d) for d in re.findall(r"\d{4}-\d{2}-\d{2}", randomly)]
+    offsets = {(a - b).days for a, b in zip(moved, before)}
+    assert len(offsets) == 1 and 0 < abs(offsets.pop()) <= 365
 
 
 def test_the_offset_is_secret_and_differs_between_runs() -> None:
@@ -155,12 +160,9 @@ def test_the_offset_is_secret_and_differs_between_runs() -> None:
 
 
 @pytest.fixture
-def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def work(work_folder: Path) -> Path:
     """An empty current folder for the command to write into."""
-    folder = tmp_path / "out"
-    folder.mkdir()
-    monkeypatch.chdir(folder)
-    return folder
+    return work_folder
 
 
 def test_the_command_says_so_and_names_the_file_apart(run: Run, work: Path, canary: Path) -> None:

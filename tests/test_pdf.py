@@ -40,12 +40,9 @@ def need_real_tools() -> None:
 
 
 @pytest.fixture
-def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def work(work_folder: Path) -> Path:
     """An empty current folder for the command to write into."""
-    folder = tmp_path / "work"
-    folder.mkdir()
-    monkeypatch.chdir(folder)
-    return folder
+    return work_folder
 
 
 def files_in(folder: Path) -> list[str]:
@@ -152,6 +149,18 @@ def test_a_batch_converts_every_plan_in_one_libreoffice_call(run: Run, work: Pat
         assert (work / "out" / f"{plan.stem}.docx").is_file()
 
 
+def test_the_pdf_formats_pass_the_conformance_kit() -> None:
+    """txplan.testing.check_output_format accepts both PDF formats (their bytes carry a time, so
+    the kit checks the conversion instead of comparing bytes)."""
+    need_real_tools()
+    from txplan.plugin_host import PluginHost
+    from txplan.testing import check_output_format
+
+    host = PluginHost(load_entrypoints=False)
+    for name in ("pdf", "pdf-a"):
+        check_output_format(host.output_formats[name])
+
+
 def test_the_api_renders_pdf(example_path: Path) -> None:
     """``txplan.render_plan(plan, "pdf")`` returns the PDF's bytes."""
     need_real_tools()
@@ -234,6 +243,24 @@ def test_a_batch_writes_the_plans_whose_pdf_was_made(run: Run, work: Path, examp
     assert result.code == 4
     assert files_in(work / "out") == ["first.docx", "first.pdf"]
     assert "second.yaml" in result.err and "1 of 2 plans could not be converted" in result.err
+
+
+def test_parallel_workers_hand_their_documents_to_one_conversion(run: Run, work: Path, example_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``--jobs``, workers render the Word documents and the main process converts them all
+    in one call: every plan gets its PDF, and the converter was started once."""
+    log = tmp_path / "calls.log"
+    script = (
+        f'echo call >> "{log}"\nout=""; prev=""\nfor a in "$@"; do [ "$prev" = "--outdir" ] && out="$a"; prev="$a"; done\n'
+        '/bin/mkdir -p "$out"\nfor a in "$@"; do case "$a" in *.docx) n="${a##*/}"; printf "%%PDF-1.4 fake" > "$out/${n%.docx}.pdf";; esac; done\n'
+    )
+    monkeypatch.setenv("PATH", str(fake_soffice(tmp_path / "bin", script)))
+    names = [f"plan-{n}" for n in range(5)]
+    for name in names:
+        shutil.copy(example_path, work / f"{name}.yaml")
+    result = run("render", *(f"{name}.yaml" for name in names), "-f", "pdf", "--jobs", "2", "-o", "out/")
+    assert result.code == 0, result.err
+    assert files_in(work / "out") == sorted(f"{name}.pdf" for name in names)
+    assert log.read_text().count("call") == 1
 
 
 @pytest.mark.parametrize("setting", ["0", "-3", "soon", "nan", "inf"])

@@ -120,7 +120,9 @@ def render_one(engine: Engine, plan_path: Path, outputs: list[tuple[OutputFormat
     """Render one plan into its outputs, in memory: (messages to print, rendered files or
     ``None`` when the plan has errors, whether ``checker`` found check errors and so the plan
     must not be written). With ``deidentify``, the document is de-identified and what a person
-    must review is among the messages. Pack and plugin errors are raised: they stop the run."""
+    must review is among the messages. A converting format's output (PDF) is left in its source
+    format (Word), for :func:`converted` to convert with the rest of the batch. Pack and plugin
+    errors are raised: they stop the run."""
     try:
         plan = engine.load(plan_path)
         problems = engine.validate(plan)

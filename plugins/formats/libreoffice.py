@@ -12,7 +12,6 @@ file: only the PDF it leaves behind counts.
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import shutil
 import signal
@@ -22,7 +21,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from txplan.errors import OutputError, UsageError
+from txplan.errors import OutputError
+from txplan.settings import seconds_from_environment
 
 #: Where to install LibreOffice from, said whenever it is missing.
 INSTALL_HINT = (
@@ -72,17 +72,7 @@ def time_limit(documents: int) -> float:
     """Seconds a call converting ``documents`` may take: ``$TXPLAN_PDF_SECONDS`` (default 120)
     for the first, plus 5 for each further one. :class:`UsageError` for a setting that is not a
     number of seconds above 0."""
-    setting = os.environ.get(SECONDS_ENV)
-    base = SECONDS
-    if setting is not None:
-        try:
-            base = float(setting.strip())
-        except ValueError:
-            base = math.nan
-        if not math.isfinite(base) or base <= 0:
-            shown = setting if len(setting) <= 40 else setting[:40] + "..."
-            raise UsageError(f"${SECONDS_ENV} must be a number of seconds greater than 0 (such as 120), not {shown!r}")
-    return base + PER_DOCUMENT_SECONDS * max(0, documents - 1)
+    return seconds_from_environment(SECONDS_ENV, SECONDS, "120") + PER_DOCUMENT_SECONDS * max(0, documents - 1)
 
 
 def filter_spec(pdf_a: bool) -> str:

@@ -263,6 +263,57 @@ def test_parallel_workers_hand_their_documents_to_one_conversion(run: Run, work:
     assert log.read_text().count("call") == 1
 
 
+def test_sigterm_during_conversion_stops_libreoffice_and_writes_nothing(work: Path, example_path: Path, tmp_path: Path) -> None:
+    """SIGTERM while LibreOffice converts (a stopped service, a closed terminal): txplan exits
+    143, LibreOffice and its children are killed, no output and no conversion folder is left."""
+    import signal
+    import sys
+
+    pids = tmp_path / "pids"
+    bin_folder = fake_soffice(tmp_path / "bin", f'/bin/sleep 300 &\necho $! > "{pids}"\n/bin/sleep 300\n')
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    environment = {**os.environ, "PATH": str(bin_folder), "TMPDIR": str(temp), "TXPLAN_LOAD_PLUGINS": ""}
+    process = subprocess.Popen([sys.executable, "-m", "txplan.cli", "render", str(example_path), "-f", "pdf", "-o", "plan.pdf"],
+                               env=environment, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not pids.exists() or not pids.read_text().strip():
+        assert time.monotonic() < deadline and process.poll() is None, "LibreOffice was never started"
+        time.sleep(0.1)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 143, err
+    assert b"terminated" in err and b"Traceback" not in err
+    assert files_in(work) == [] and list(temp.iterdir()) == []
+    child = int(pids.read_text())
+    for _ in range(50):
+        if not _alive(child):
+            break
+        time.sleep(0.1)
+    assert not _alive(child), "LibreOffice's child process was left running"
+
+
+def test_a_killed_runs_conversion_folder_is_swept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A conversion folder (Word copies of plans) left by a txplan killed outright is removed by
+    the next conversion once its process is gone; a live process's folder and others are kept."""
+    import sys
+    import tempfile
+
+    from txplan.output import temp_prefix
+    from txplan.plugins.formats.libreoffice import WORK_TAG, sweep_stale_work
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], check=True, capture_output=True, text=True)
+    stale = tmp_path / f"{temp_prefix(int(ended.stdout))}{WORK_TAG}abc123"
+    live = tmp_path / f"{temp_prefix()}{WORK_TAG}def456"
+    other = tmp_path / "someone-elses-folder"
+    for folder in (stale, live, other):
+        (folder / "profile").mkdir(parents=True)
+        (folder / "document-00001.docx").write_bytes(b"plan")
+    sweep_stale_work()
+    assert not stale.exists() and live.exists() and other.exists()
+
+
 @pytest.mark.parametrize("setting", ["0", "-3", "soon", "nan", "inf"])
 def test_a_bad_time_limit_is_a_usage_error(run: Run, work: Path, example_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str) -> None:
     """``$TXPLAN_PDF_SECONDS`` must be a number of seconds above 0: a limit that switched itself

@@ -1,6 +1,7 @@
 """Converting Word documents to PDF with LibreOffice, headless, under a time limit.
 
-Every call gets its own private folder (mode 0700) holding the Word files, the PDFs and a fresh
+Every call gets its own private folder (mode 0700, named for the process, so that one a killed
+run leaves behind is removed by the next conversion) holding the Word files, the PDFs and a fresh
 LibreOffice user profile: two conversions that share a profile fail silently (the second
 LibreOffice hands its work to the first and exits 0), and a profile left behind would keep the
 names of recently opened files. One call converts any number of documents (LibreOffice's start
@@ -15,6 +16,7 @@ import contextlib
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -22,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from txplan.errors import OutputError
+from txplan.output import process_is_gone, temp_prefix
 from txplan.settings import seconds_from_environment
 
 #: Where to install LibreOffice from, said whenever it is missing.
@@ -90,7 +93,8 @@ def convert_to_pdf(documents: Sequence[bytes], *, pdf_a: bool = False) -> list[b
         return []
     soffice = require_soffice()
     limit = time_limit(len(documents))
-    with tempfile.TemporaryDirectory(prefix="txplan-pdf-") as work:
+    sweep_stale_work()
+    with tempfile.TemporaryDirectory(prefix=temp_prefix() + WORK_TAG) as work:
         folder = Path(work)
         names = []
         for number, content in enumerate(documents, 1):
@@ -116,6 +120,34 @@ def convert_to_pdf(documents: Sequence[bytes], *, pdf_a: bool = False) -> list[b
                 content = b""
             results.append(content if content.startswith(b"%PDF-") else None)
         return results
+
+
+#: What names a conversion's private folder, after txplan's temporary prefix (which names the
+#: machine and the process): ``.txplan-<machine>-<pid>-pdf-XXXXXXXX`` in the temporary folder.
+WORK_TAG = "pdf-"
+
+
+def sweep_stale_work() -> None:
+    """Remove conversion folders a killed txplan left in the temporary folder (they hold Word
+    copies of plans): each names its process, and is removed once that process is gone."""
+    import re
+
+    folder = Path(tempfile.gettempdir())
+    machine = temp_prefix(0).removesuffix("0-")  # ".txplan-<machine>-": any process of this machine
+    pattern = re.compile(re.escape(machine) + r"([1-9][0-9]{0,9})-" + re.escape(WORK_TAG) + r"[A-Za-z0-9_]+")
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        match = pattern.fullmatch(entry.name)
+        if match is None:
+            continue
+        with contextlib.suppress(OSError):
+            info = entry.lstat()
+            mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+            if stat.S_ISDIR(info.st_mode) and mine and process_is_gone(int(match[1])):
+                shutil.rmtree(entry)
 
 
 def _run(command: list[str], limit: float) -> None:

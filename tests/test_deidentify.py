@@ -231,3 +231,35 @@ def test_the_practice_logo_is_left_out(canary: Path) -> None:
 
     assert images(txplan.render_plan(canary, "docx", pack="harbour-group"))
     assert images(txplan.render_plan(canary, "docx", pack="harbour-group", deidentify=True)) == []
+
+
+# -- a property: canaries anywhere in free text --------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402 - the property test's own imports
+from hypothesis import strategies as st  # noqa: E402
+
+#: Canaries written into free text, with what of each must not survive (letters and digits only,
+#: so that Markdown's escaping cannot hide one).
+TEXT_CANARIES = {
+    "Zelda": "zelda", "Quintero-Vasquez": "quintero", "zq.canary@example.org": "zqcanary", "(541) 555-0199": "5550199",
+    "541.555.0198": "5550198", "MRN-884213": "884213", "2026-02-03": "20260203", "3 February 2026": "february",
+    "1187 Larchmont Avenue": "larchmont", "https://zq-portal.example/me": "zqportal", "NPI 1234567893": "1234567893",
+}
+#: Words without digits (so no random word can complete a canary's digits).
+WORDS = st.text(alphabet=st.characters(categories=("L", "P", "Zs"), exclude_characters="\x85\u2028\u2029"), min_size=1, max_size=12)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(WORDS, st.sampled_from(sorted(TEXT_CANARIES))), min_size=1, max_size=30))
+def test_no_canary_survives_anywhere_in_free_text(canary: Path, words: list[str]) -> None:
+    """Whatever words surround them, canary names, e-mail, phone numbers, an identifier, dates,
+    a street address, a URL and an NPI written in free text never reach the document."""
+    import copy
+
+    data = copy.deepcopy(txplan.load_plan(canary).data)
+    data["presenting_issues"][0]["description"] = " ".join(words)
+    markdown = txplan.render_plan(data, "markdown", deidentify=True).decode()
+    flat = re.sub(r"[^0-9a-z]", "", markdown.lower())
+    for written in words:
+        if written in TEXT_CANARIES:
+            assert TEXT_CANARIES[written] not in flat, written

@@ -50,6 +50,7 @@ def cmd_render(args: argparse.Namespace) -> int:
             for line in messages:
                 console.err(line)
             if plan_path in not_converted:
+                progress.step()
                 continue
             if refused:
                 check_failed += 1

@@ -7,6 +7,7 @@ set), where they fail. The hostile tests need only a POSIX shell."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -109,6 +110,26 @@ def test_pdf_holds_the_letterhead_every_section_and_the_client_in_every_footer(e
         assert "Amélie Durand-Okafor" in footer and f"Page {page} of {pages}" in footer, page
     first = " ".join(pdf_text(example_pdf, 1).split()[:40])
     assert "Harbour & Vine Counselling" in first  # the letterhead at the top of the first page
+
+
+def test_every_sections_text_is_in_the_pdf(example_pdf: Path, example_path: Path) -> None:
+    """For every section the document has (the letterhead is the page header), its heading and
+    the start of its longest paragraph or table cell are in the PDF's text."""
+    engine = txplan.Engine(None)
+    document = engine.render_document(engine.load(example_path))
+    text = " ".join(pdf_text(example_pdf).split())
+    checked = 0
+    for section in document.sections:
+        if section.name == "letterhead":
+            continue
+        pieces = [re.sub(r"[*_`\\]|^#+\s*|^[-\d.]+\s+|^>\s*", "", part).strip()
+                  for line in section.markdown.splitlines() for part in line.split("|") if not line.startswith(":::")]
+        pieces = [p for p in pieces if p and not set(p) <= set("-: ")]
+        longest = max(pieces, key=len)
+        start = " ".join(longest.split()[:6])
+        assert start in text, (section.name, start)
+        checked += 1
+    assert checked >= 10
 
 
 def test_pdf_is_tagged_for_screen_readers(example_pdf: Path) -> None:

@@ -182,10 +182,16 @@ def test_the_pdf_formats_pass_the_conformance_kit() -> None:
         check_output_format(host.output_formats[name])
 
 
-def test_the_api_renders_pdf(example_path: Path) -> None:
-    """``txplan.render_plan(plan, "pdf")`` returns the PDF's bytes."""
+def test_the_api_renders_pdf_in_several_threads_at_once(example_path: Path) -> None:
+    """``txplan.render_plan(plan, "pdf")`` returns the PDF's bytes, also from three threads at
+    once: each conversion has its own LibreOffice profile, so none hands its work to another
+    LibreOffice and comes back empty."""
     need_real_tools()
-    assert txplan.render_plan(example_path, "pdf").startswith(b"%PDF-")
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        pdfs = list(pool.map(lambda _: txplan.render_plan(example_path, "pdf"), range(3)))
+    assert all(pdf.startswith(b"%PDF-") and len(pdf) > 10_000 for pdf in pdfs)
 
 
 # -- hostile: missing, hanging, silent converters ---------------------------------------------

@@ -98,6 +98,15 @@ class Deidentify:
         return out, review
 
 
+def file_name_warnings(data: Mapping[str, Any], paths: Iterable[Any]) -> list[str]:
+    """A warning for each de-identified output whose file name holds a part of the client's
+    name (a plan file named after its client): the name would travel with the file."""
+    client = data.get("client") or {}
+    parts = {p.lower() for name in (client.get("name"), client.get("preferred_name")) if isinstance(name, str) for p in re.split(r"[\s,.'-]+", name) if len(p) >= 3}
+    return [f"txplan: warning: {path}: the file name holds part of the client's name; rename it before sharing"
+            for path in paths if any(part in path.name.lower() for part in parts)]
+
+
 def is_deidentified(context: Mapping[str, Any]) -> bool:
     """Whether a render context was de-identified (a format then leaves the pack's logo out)."""
     return bool(context.get("deidentified"))

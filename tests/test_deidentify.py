@@ -24,7 +24,7 @@ Run = Callable[..., Any]
 
 #: Values that must never appear in a de-identified document, whatever the format.
 CANARIES = (
-    "Zelda", "Quintero", "Vasquez", "Zelly", "1931-02-03", "February", "MRN-884213", "884213", "QX-99812345", "99812345",
+    "Zelda", "Quintero", "Vasquez", "Zelly", "1931-02-03", "3 February", "February 1931", "MRN-884213", "884213", "QX-99812345", "99812345",
     "GRP-77123", "555-0199", "555-0198", "zq.canary", "Larchmont", "97477", "Springfield", "1234567893", "PSY-31852",
     "Reyes", "Tomás", "Harbour", "Marisol", "Okonkwo", "203.0.113.9", "zq-portal",
 )

@@ -11,12 +11,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..console import Console
+from ..conversion import converted, rendered_as
 from ..errors import EXIT_BAD_INPUT, EXIT_CANNOT_WRITE, EXIT_CHECK_FAILED, EXIT_OK, PlanError, UsageError
 from .common import as_of_date, engine_for
 
@@ -122,7 +122,7 @@ def render_one(engine: Engine, plan_path: Path, outputs: list[tuple[OutputFormat
     ``None`` when the plan has errors, whether ``checker`` found check errors and so the plan
     must not be written). With ``deidentify``, the document is de-identified and what a person
     must review is among the messages. A converting format's output (PDF) is left in its source
-    format (Word), for :func:`converted` to convert with the rest of the batch. Pack and plugin
+    format (Word), for :func:`txplan.conversion.converted` to convert with the rest of the batch. Pack and plugin
     errors are raised: they stop the run."""
     try:
         plan = engine.load(plan_path)
@@ -132,78 +132,16 @@ def render_one(engine: Engine, plan_path: Path, outputs: list[tuple[OutputFormat
     except PlanError as exc:
         return [str(p) for p in exc.problems], None, False
     if deidentify is not None:
+        from ..deidentify import file_name_warnings
+
         warnings += [str(p) for p in document.context["deidentified"]["review"]]
-        warnings += _names_in_file_names(plan.data, [path for _, path in outputs])
+        warnings += file_name_warnings(plan.data, [path for _, path in outputs])
     if checker is not None:
         findings = checker(plan)
         warnings += [str(f) for f in findings]
         if any(f.severity == "error" for f in findings):
             return warnings, None, True
-    return warnings, [(path, engine.render_with(_rendered_as(engine, fmt), document)) for fmt, path in outputs], False
-
-
-def _names_in_file_names(data: Any, paths: list[Path]) -> list[str]:
-    """A warning for each de-identified output whose file name holds a part of the client's
-    name (a plan file named after its client): the name would travel with the file."""
-    client = data.get("client") or {}
-    parts = {p.lower() for name in (client.get("name"), client.get("preferred_name")) if isinstance(name, str) for p in re.split(r"[\s,.'-]+", name) if len(p) >= 3}
-    return [f"txplan: warning: {path}: the file name holds part of the client's name; rename it before sharing"
-            for path in paths if any(part in path.name.lower() for part in parts)]
-
-
-def _rendered_as(engine: Engine, fmt: OutputFormat) -> OutputFormat:
-    """The format ``render_one`` renders for ``fmt``: for a converting format (PDF from Word),
-    its source format, converted later for a whole batch at once (:func:`converted`)."""
-    return engine.output_format(fmt.convert_from) if fmt.convert_many is not None else fmt
-
-
-#: How many documents one converter call takes at most (LibreOffice: one start for all of them).
-CONVERT_BATCH = 50
-
-
-def converted(outcomes: Any, targets: dict[Path, list[tuple[OutputFormat, Path]]], not_converted: list[Path]) -> Any:
-    """Yield ``outcomes`` in order with each converting format's output converted: outcomes are
-    held until :data:`CONVERT_BATCH` documents wait (or the plans end), then each converting
-    format converts its documents in one call. A plan with a document the converter could not
-    convert is added to ``not_converted`` and yielded with a message and nothing to write (all
-    or nothing per plan); a converter that fails outright (missing, timed out) stops the run."""
-    held: list[tuple[Path, Outcome]] = []
-    waiting = 0
-    for plan_path, outcome in outcomes:
-        pending = sum(1 for fmt, _ in targets[plan_path] if fmt.convert_many is not None) if outcome[1] is not None else 0
-        if not pending and not held:
-            yield plan_path, outcome
-            continue
-        held.append((plan_path, outcome))
-        waiting += pending
-        if waiting >= CONVERT_BATCH:
-            yield from _convert_held(held, targets, not_converted)
-            held, waiting = [], 0
-    yield from _convert_held(held, targets, not_converted)
-
-
-def _convert_held(held: list[tuple[Path, Outcome]], targets: dict[Path, list[tuple[OutputFormat, Path]]], not_converted: list[Path]) -> Any:
-    jobs: dict[str, tuple[OutputFormat, list[tuple[int, int]]]] = {}
-    for number, (plan_path, (_, rendered, _)) in enumerate(held):
-        for index, (fmt, _) in enumerate(targets[plan_path]):
-            if rendered is not None and fmt.convert_many is not None:
-                jobs.setdefault(fmt.name, (fmt, []))[1].append((number, index))
-    results: dict[tuple[int, int], bytes | None] = {}
-    for fmt, places in jobs.values():
-        sources = [held[n][1][1][i][1] for n, i in places]  # type: ignore[index]
-        done = list(fmt.convert_many(sources))  # type: ignore[misc]
-        results.update(zip(places, done + [None] * (len(places) - len(done))))
-    for number, (plan_path, (messages, rendered, refused)) in enumerate(held):
-        if rendered is not None:
-            outputs = [(path, results[(number, i)] if (number, i) in results else content) for i, (path, content) in enumerate(rendered)]
-            missing = [path for path, content in outputs if content is None]
-            if missing:
-                not_converted.append(plan_path)
-                messages = [*messages, *(f"txplan: {path}: the converter produced no file; nothing was written for {plan_path}" for path in missing)]
-                yield plan_path, (messages, None, refused)
-                continue
-            rendered = outputs  # type: ignore[assignment]
-        yield plan_path, (messages, rendered, refused)
+    return warnings, [(path, engine.render_with(rendered_as(engine, fmt), document)) for fmt, path in outputs], False
 
 
 def _render_all(engine: Engine, args: argparse.Namespace, targets: list[Any], jobs: int, deidentify: Any = None) -> Any:

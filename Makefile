@@ -20,7 +20,13 @@ wheel: $(BIN)/python
 demo: wheel
 	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps dist/*.whl
 	$(BIN)/python -m pip install --quiet "$$(ls dist/*.whl)[charts]"
-	$(BIN)/txplan render examples/attachment-plan.yaml -f docx,markdown,html -o out/
+	# PDF needs LibreOffice; without it the demo says so and writes the other formats.
+	@if command -v soffice >/dev/null 2>&1 || command -v libreoffice >/dev/null 2>&1; then \
+		$(BIN)/txplan render examples/attachment-plan.yaml -f docx,markdown,html,pdf -o out/; \
+	else \
+		echo "make demo: LibreOffice is not installed, so no PDF (Debian/Ubuntu: libreoffice-writer-nogui)"; \
+		$(BIN)/txplan render examples/attachment-plan.yaml -f docx,markdown,html -o out/; \
+	fi
 
 test: wheel
 	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps dist/*.whl
@@ -40,6 +46,7 @@ bench: wheel
 	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps dist/*.whl
 	$(BIN)/python -m pip install --quiet "$$(ls dist/*.whl)[charts]" "docxtpl>=0.16"
 	$(BIN)/python benchmarks/bench.py --write-readme
+	$(BIN)/python benchmarks/bench_pdf.py
 
 clean:
 	rm -rf $(VENV) dist build out *.egg-info

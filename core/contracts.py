@@ -91,7 +91,7 @@ class RenderContext:
     ``title`` the document title; ``letterhead`` the practice identity shown on the letterhead
     (the plan's practice block, overridden by the pack's); ``as_of`` the ISO date the document
     states objectives' status at; ``charts`` what each score chart shows, by instrument id
-    (:mod:`txplan.charts`).
+    (:mod:`txplan.charts`); ``deidentified`` is set on a de-identified document.
     """
 
     plan: Mapping[str, Any]
@@ -100,6 +100,10 @@ class RenderContext:
     letterhead: Mapping[str, Any]
     as_of: str
     charts: Mapping[str, Any] = field(default_factory=dict)
+    #: Set when the document was de-identified for supervision (:mod:`txplan.deidentify`): the
+    #: notice, how dates were treated, and what a person must review; formats then leave the
+    #: pack's logo out (the letterhead is neutral).
+    deidentified: Mapping[str, Any] | None = None
 
     @classmethod
     def of(cls, template_vars: Mapping[str, Any]) -> RenderContext:
@@ -111,6 +115,7 @@ class RenderContext:
             letterhead=template_vars["letterhead"],
             as_of=str(template_vars["as_of"]),
             charts=template_vars.get("charts") or {},
+            deidentified=template_vars.get("deidentified"),
         )
 
     @property
@@ -169,6 +174,15 @@ class OutputFormat:
     description: str = ""
     aliases: tuple[str, ...] = ()
     prepare: Callable[[PackView], object] | None = None
+    #: For a format made by converting another format's output (PDF from Word): that format's
+    #: name, and ``convert_many(list of its bytes) -> list of bytes`` (``None`` for a document
+    #: the converter could not convert). The command line renders a batch of plans in the source
+    #: format and converts them in one call; ``render`` still does one document from start to end.
+    convert_from: str = ""
+    convert_many: Callable[[Sequence[bytes]], Sequence[bytes | None]] | None = None
+    #: The name of this format's archival variant (``pdf`` -> ``pdf-a``, PDF/A-2b), which
+    #: ``txplan render --pdf-a`` writes instead of it.
+    archival_variant: str = ""
 
     def render_prepared(self, document: RenderedDocument, state: object = None) -> bytes:
         """Call :attr:`render` as this format expects: with ``state`` (what :attr:`prepare`
@@ -189,6 +203,8 @@ class OutputFormat:
             out.append("render must be callable")
         if self.prepare is not None and not callable(self.prepare):
             out.append("prepare must be callable or None")
+        if bool(self.convert_from) != (self.convert_many is not None) or (self.convert_many is not None and not callable(self.convert_many)):
+            out.append("convert_from and convert_many go together: a source format's name and a callable")
         return out
 
 

@@ -7,6 +7,7 @@ BUILTIN_PLUGINS = (
     "txplan.plugins.formats.markdown",
     "txplan.plugins.formats.docx",
     "txplan.plugins.formats.html",
+    "txplan.plugins.formats.pdf",
     "txplan.plugins.packs.default_pack",
     "txplan.plugins.packs.example_packs",
     "txplan.plugins.instruments.ecr_r",

@@ -134,7 +134,8 @@ def render_docx(document: RenderedDocument, prepared: PreparedPack | None = None
         body.append(section_properties)
 
     context = document.context
-    _add_logo(word, prepared)
+    if not context.deidentified:  # a de-identified document has a neutral letterhead
+        _add_logo(word, prepared)
     _fill_placeholders(word, _placeholder_values(context.client, context.letterhead, context.labels))
     set_core_properties(word, document.title, context.start_date)
     return save_reproducibly(word)

@@ -62,7 +62,7 @@ def render_html(document: RenderedDocument, prepared: tuple[str, str, str, bytes
         raise PackError(f"template pack '{pack.name}': {exc}") from None
     title = _escape(document.title)
     heading = "" if renderer.h1_used else f'<h1 id="title">{title}</h1>\n'
-    logo = _logo(logo_data, pack.name, document.context.letterhead)
+    logo = "" if document.context.deidentified else _logo(logo_data, pack.name, document.context.letterhead)
     head = "".join(
         [
             "<!DOCTYPE html>\n",

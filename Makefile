@@ -19,8 +19,14 @@ wheel: $(BIN)/python
 
 demo: wheel
 	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps dist/*.whl
-	$(BIN)/python -m pip install --quiet dist/*.whl
-	$(BIN)/txplan render examples/attachment-plan.yaml -f docx,markdown -o out/
+	$(BIN)/python -m pip install --quiet "$$(ls dist/*.whl)[charts]"
+	# PDF needs LibreOffice; without it the demo says so and writes the other formats.
+	@if command -v soffice >/dev/null 2>&1 || command -v libreoffice >/dev/null 2>&1; then \
+		$(BIN)/txplan render examples/attachment-plan.yaml -f docx,markdown,html,pdf -o out/; \
+	else \
+		echo "make demo: LibreOffice is not installed, so no PDF (Debian/Ubuntu: libreoffice-writer-nogui)"; \
+		$(BIN)/txplan render examples/attachment-plan.yaml -f docx,markdown,html -o out/; \
+	fi
 
 test: wheel
 	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps dist/*.whl
@@ -38,8 +44,9 @@ test: wheel
 # Not part of `make test`: timings belong in a benchmark, never in a unit test.
 bench: wheel
 	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps dist/*.whl
-	$(BIN)/python -m pip install --quiet dist/*.whl "docxtpl>=0.16"
+	$(BIN)/python -m pip install --quiet "$$(ls dist/*.whl)[charts]" "docxtpl>=0.16"
 	$(BIN)/python benchmarks/bench.py --write-readme
+	$(BIN)/python benchmarks/bench_pdf.py
 
 clean:
 	rm -rf $(VENV) dist build out *.egg-info

@@ -29,6 +29,7 @@ from .errors import (  # noqa: E402
 )
 
 __all__ = [
+    "Deidentify",
     "Engine",
     "OutputError",
     "PackError",
@@ -46,6 +47,7 @@ __all__ = [
 ]
 
 _LAZY = {
+    "Deidentify": "deidentify",
     "Engine": "pipeline",
     "PlanResult": "jobs",
     "load_plan": "api",

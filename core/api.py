@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .deidentify import Deidentify
 from .errors import PlanError, Problem, UsageError
 from .jobs import PlanSource, run_plan
 from .loader import Plan
@@ -50,10 +51,20 @@ def validate_plan(plan: PlanSource, *, pack: str | None = None) -> list[Problem]
     return run_plan(engine, _as_plan(engine, plan)).problems
 
 
-def render_plan(plan: PlanSource, format: str | None = None, *, pack: str | None = None, as_of: dt.date | None = None) -> bytes:
+def render_plan(
+    plan: PlanSource,
+    format: str | None = None,
+    *,
+    pack: str | None = None,
+    as_of: dt.date | None = None,
+    deidentify: bool | Deidentify = False,
+) -> bytes:
     """Render ``plan`` with ``pack`` to the bytes of output format ``format`` (default: the
     Markdown the templates produce, from the format registered for ``text/markdown``), stating
-    objectives' status as of ``as_of`` (default: today).
+    objectives' status as of ``as_of`` (default: today). ``deidentify=True`` renders it
+    de-identified for supervision with dates reduced to the year; pass one
+    ``Deidentify.shifted()`` to every call of a run to move dates by one secret offset instead
+    (see :mod:`txplan.deidentify`).
 
     Raises :class:`txplan.PlanError` if the plan has errors, :class:`txplan.UsageError` for an
     unknown format, :class:`txplan.PackError` for a broken pack.
@@ -61,7 +72,8 @@ def render_plan(plan: PlanSource, format: str | None = None, *, pack: str | None
     engine = engine_for(pack)
     output_format = engine.output_format(format or markdown_format(engine))
     # The date goes with this call, not on the shared cached engine: other threads may render too.
-    result = run_plan(engine, _as_plan(engine, plan), formats=[output_format], as_of=as_of)
+    options = Deidentify() if deidentify is True else deidentify or None
+    result = run_plan(engine, _as_plan(engine, plan), formats=[output_format], as_of=as_of, deidentify=options)
     if not result.valid:
         raise PlanError(problems=result.errors)
     return result.outputs[output_format.name]

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .contracts import OutputFormat
+    from .deidentify import Deidentify
     from .jobs import PlanResult
     from .pipeline import Engine
     from .readiness import Checker
@@ -49,24 +50,26 @@ def run_plans(
     checker: Checker | None = None,
     jobs: int = 1,
     load_entrypoints: bool = True,
+    deidentify: Deidentify | None = None,
 ) -> Generator[tuple[Path, PlanResult], None, None]:
     """Yield ``(plan, result)`` for each ``(plan, formats)`` of ``work``, in the order given,
     each from :func:`txplan.jobs.run_plan`: in this process, or in ``jobs`` worker processes,
     each with its own engine for the same pack and plugins (third-party ones only when
-    ``load_entrypoints``) and, with ``checker``, the same payer profile and date. A pack or
+    ``load_entrypoints``) and, with ``checker``, the same payer profile and date, and with
+    ``deidentify`` the same de-identification (one date offset for the whole run). A pack or
     plugin error in any plan is raised and stops the rest."""
     from .jobs import run_plan
 
     if jobs <= 1 or len(work) <= 1:
         for plan_path, formats in work:
-            yield plan_path, run_plan(engine, plan_path, checker=checker, formats=formats)
+            yield plan_path, run_plan(engine, plan_path, checker=checker, formats=formats, deidentify=deidentify)
         return
     from concurrent.futures import ProcessPoolExecutor
 
     jobs_sent = [(str(plan), [fmt.name for fmt in formats]) for plan, formats in work]
     payer = checker.profile.id if checker is not None else None
     check_as_of = checker.as_of if checker is not None else None
-    initargs = (engine.pack_spec, not load_entrypoints, checker is not None, payer, engine.as_of, os.getpid(), check_as_of)
+    initargs = (engine.pack_spec, not load_entrypoints, checker is not None, payer, engine.as_of, os.getpid(), check_as_of, deidentify)
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(work)), initializer=start_worker, initargs=initargs)
     try:
         with signals_held():
@@ -92,6 +95,7 @@ def start_worker(
     as_of: Any = None,
     parent_pid: int | None = None,
     check_as_of: Any = None,
+    deidentify: Deidentify | None = None,
 ) -> None:
     """Make this worker die with ``parent_pid`` (the main process), then build its engine
     (plugins, pack, validator, templates) once, with the main process's ``--as-of`` date, and
@@ -105,7 +109,7 @@ def start_worker(
     from .readiness import checker_for
 
     engine = Engine(pack, host=PluginHost(load_entrypoints=not no_plugins), as_of=as_of).build()
-    _WORKER[:] = [engine, checker_for(engine, payer, check_as_of or as_of) if check else None]
+    _WORKER[:] = [engine, checker_for(engine, payer, check_as_of or as_of) if check else None, deidentify]
     from .heap import own_process, settle
 
     own_process()
@@ -117,9 +121,9 @@ def render_in_worker(job: tuple[str, list[str]]) -> PlanResult:
     result, without the loaded plan (the main process needs only what to print and write)."""
     from .jobs import run_plan
 
-    engine, checker = _WORKER
+    engine, checker, deidentify = _WORKER
     plan, format_names = job
-    result = run_plan(engine, plan, checker=checker, formats=[engine.output_format(name) for name in format_names])
+    result = run_plan(engine, plan, checker=checker, formats=[engine.output_format(name) for name in format_names], deidentify=deidentify)
     result.plan = None
     return result
 

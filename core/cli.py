@@ -134,6 +134,9 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--check", action="store_true", help="refuse to write a plan that the insurer-readiness check finds errors in")
     render.add_argument("--payer", metavar="PROFILE", help="payer profile for --check (default: the one the pack's check.profile names)")
     render.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="render in N processes (0: one per CPU; default 1)")
+    render.add_argument("--deidentify", action="store_true", help="de-identify for supervision (HIPAA Safe Harbor: names, identifiers, contacts removed, dates reduced to the year); review before sharing")
+    render.add_argument("--shift-dates", action="store_true", help="with --deidentify: move every date by one secret random offset instead (intervals kept; not Safe Harbor)")
+    render.add_argument("--pdf-a", action="store_true", help="write PDF output as PDF/A-2b, for archiving (with -f pdf)")
     render.add_argument("--as-of", metavar="DATE", help="the date objectives' status is stated at, and --check judges at (default: today)")
     render.set_defaults(command=render_command.cmd_render)
 

@@ -64,6 +64,11 @@ class PackView:
     but not checked as an image: a format that places it checks it. ``find_file(name)`` is the nearest pack's file ``name`` (a
     ``reference.docx``, say) or ``None``; a pack whose file is there but unsafe (a link, a
     folder, too large) is a :class:`~txplan.errors.PackError`, never replaced by the parent's.
+    ``language`` is the documents' language (BCP 47, nearest pack first, else ``en``);
+    ``charts`` the chart settings merged along the chain (``enabled``, ``colours``);
+    ``find_named_file(group, key)`` the file the nearest pack's ``pack.yaml`` names at
+    ``group.key`` (a format's own setting, such as the HTML format's ``html.stylesheet``), or
+    ``None``; it is located as ``find_file`` locates, with a 256 KB cap.
     """
 
     name: str
@@ -72,6 +77,9 @@ class PackView:
     sections: tuple[str, ...]
     find_logo: Callable[[], PackFile | None] = field(compare=False, repr=False)
     find_file: Callable[[str], PackFile | None] = field(compare=False, repr=False)
+    language: str = "en"
+    charts: Mapping[str, Any] = field(default_factory=dict)
+    find_named_file: Callable[[str, str], PackFile | None] = field(default=lambda group, key: None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -82,7 +90,8 @@ class RenderContext:
     the core derives (results, progress, alerts, attestations); ``labels`` the pack's labels;
     ``title`` the document title; ``letterhead`` the practice identity shown on the letterhead
     (the plan's practice block, overridden by the pack's); ``as_of`` the ISO date the document
-    states objectives' status at.
+    states objectives' status at; ``charts`` what each score chart shows, by instrument id
+    (:mod:`txplan.charts`); ``deidentified`` is set on a de-identified document.
     """
 
     plan: Mapping[str, Any]
@@ -90,6 +99,11 @@ class RenderContext:
     title: str
     letterhead: Mapping[str, Any]
     as_of: str
+    charts: Mapping[str, Any] = field(default_factory=dict)
+    #: Set when the document was de-identified for supervision (:mod:`txplan.deidentify`): the
+    #: notice, how dates were treated, and what a person must review; formats then leave the
+    #: pack's logo out (the letterhead is neutral).
+    deidentified: Mapping[str, Any] | None = None
 
     @classmethod
     def of(cls, template_vars: Mapping[str, Any]) -> RenderContext:
@@ -100,6 +114,8 @@ class RenderContext:
             title=str(template_vars["title"]),
             letterhead=template_vars["letterhead"],
             as_of=str(template_vars["as_of"]),
+            charts=template_vars.get("charts") or {},
+            deidentified=template_vars.get("deidentified"),
         )
 
     @property
@@ -158,6 +174,15 @@ class OutputFormat:
     description: str = ""
     aliases: tuple[str, ...] = ()
     prepare: Callable[[PackView], object] | None = None
+    #: For a format made by converting another format's output (PDF from Word): that format's
+    #: name, and ``convert_many(list of its bytes) -> list of bytes`` (``None`` for a document
+    #: the converter could not convert). The command line renders a batch of plans in the source
+    #: format and converts them in one call; ``render`` still does one document from start to end.
+    convert_from: str = ""
+    convert_many: Callable[[Sequence[bytes]], Sequence[bytes | None]] | None = None
+    #: The name of this format's archival variant (``pdf`` -> ``pdf-a``, PDF/A-2b), which
+    #: ``txplan render --pdf-a`` writes instead of it.
+    archival_variant: str = ""
 
     def render_prepared(self, document: RenderedDocument, state: object = None) -> bytes:
         """Call :attr:`render` as this format expects: with ``state`` (what :attr:`prepare`
@@ -178,6 +203,8 @@ class OutputFormat:
             out.append("render must be callable")
         if self.prepare is not None and not callable(self.prepare):
             out.append("prepare must be callable or None")
+        if bool(self.convert_from) != (self.convert_many is not None) or (self.convert_many is not None and not callable(self.convert_many)):
+            out.append("convert_from and convert_many go together: a source format's name and a callable")
         return out
 
 
@@ -276,6 +303,9 @@ class Instrument:
     #: "not comparable: different relationships rated". Packs word ``parts`` and
     #: ``relationships``; any other key falls back to the ``parts`` wording.
     computed_from_kind: str = "parts"
+    #: Severity bands by score name, each ``(low, high, label)`` inclusive, lowest first: score
+    #: charts shade them (``{"total": ((0, 4, "minimal"), ...)}``).
+    bands: Mapping[str, tuple[tuple[float, float, str], ...]] = field(default_factory=dict)
 
     def problems(self) -> list[str]:
         """What is wrong with this registration (empty when it is well formed)."""
@@ -294,6 +324,8 @@ class Instrument:
         for threshold in self.thresholds:
             if not isinstance(threshold, ChangeThreshold) or threshold.better not in ("lower", "higher"):
                 out.append(f"threshold {threshold!r} must be a ChangeThreshold with better 'lower' or 'higher'")
+        if not isinstance(self.bands, Mapping) or not all(_bands_ok(b) for b in self.bands.values()):
+            out.append("bands must map score names to (low, high, label) triples, lowest first")
         if problem := id_problem("computed_from_kind", self.computed_from_kind):
             out.append(problem)
         return out
@@ -301,6 +333,16 @@ class Instrument:
     def label(self, score: str) -> str:
         """The name people read for ``score``."""
         return self.score_labels.get(score, score.replace("_", " ").capitalize())
+
+
+def _bands_ok(bands: Any) -> bool:
+    """Whether ``bands`` is a sequence of (low, high, label) triples in rising order."""
+    try:
+        triples = [(float(low), float(high), label) for low, high, label in bands]
+    except (TypeError, ValueError):
+        return False
+    rising = all(a[1] < b[0] for a, b in zip(triples, triples[1:], strict=False))
+    return rising and all(low <= high and isinstance(label, str) for low, high, label in triples)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from .loader import Plan
 
 if TYPE_CHECKING:
     from .contracts import OutputFormat
+    from .deidentify import Deidentify
     from .pipeline import Engine
     from .readiness import Checker
 
@@ -41,6 +42,9 @@ class PlanResult:
     findings: list[Problem] | None = None
     outputs: dict[str, bytes] = field(default_factory=dict)
     plan: Plan | None = None
+    #: With de-identification: the parts of the client's name, lower case, so that an output file
+    #: named after the client can be warned about (kept in memory only, never printed).
+    name_parts: frozenset[str] = frozenset()
 
     @property
     def errors(self) -> list[Problem]:
@@ -70,12 +74,14 @@ def run_plan(
     checker: Checker | None = None,
     formats: Sequence[OutputFormat] = (),
     as_of: dt.date | None = None,
+    deidentify: Deidentify | None = None,
 ) -> PlanResult:
     """Take one plan (a file path, a mapping, or a loaded :class:`Plan`) as far as it goes:
     load and validate it; if it is valid, run ``checker`` over it (when given); if that finds no
     error, render it into each of ``formats``, stating objectives' status as of ``as_of`` (default:
-    the engine's date, else today). Each assessment is scored once, for the check and the
-    document alike. A plan's own faults end up in the result; a broken pack or plugin raises
+    the engine's date, else today), de-identified with ``deidentify`` when given (what a person
+    must review is added to the result's warnings). Each assessment is scored once, for the
+    check and the document alike. A plan's own faults end up in the result; a broken pack or plugin raises
     (:class:`~txplan.errors.PackError`, :class:`~txplan.errors.PluginError`): it stops every plan."""
     try:
         plan = source if isinstance(source, Plan) else engine.load(source)
@@ -90,7 +96,12 @@ def run_plan(
         if result.check_failed:
             return result
     if formats:
-        document = engine.render_document(plan, result.problems, as_of=as_of, scores=scores)
+        document = engine.render_document(plan, result.problems, as_of=as_of, scores=scores, deidentify=deidentify)
+        if document.context.deidentified:
+            from .deidentify import client_name_parts
+
+            result.problems = [*result.problems, *document.context.deidentified["for_review"]]
+            result.name_parts = client_name_parts(plan.data)
         result.outputs = {fmt.name: engine.render_with(fmt, document) for fmt in formats}
     return result
 

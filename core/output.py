@@ -238,7 +238,14 @@ def _writer_is_gone(name: str) -> bool:
     match = re.fullmatch(pattern, name)
     if match is None:
         return False
-    pid = int(match[1])
+    return process_is_gone(int(match[1]))
+
+
+def process_is_gone(pid: int) -> bool:
+    """Whether process ``pid`` on this machine is known to have ended (or is a zombie); ``False``
+    when unsure (another user's process, or Windows, where ``os.kill`` would end it)."""
+    if os.name != "posix":
+        return False
     try:
         os.kill(pid, 0)  # signal 0: only asks whether the process exists
     except ProcessLookupError:

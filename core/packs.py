@@ -15,7 +15,7 @@ from .contracts import InterventionLibrary, PackFile, PackView
 from .datafile import parse_data_bytes
 from .errors import PackError, PlanError, Problem
 from .patterns import pattern_problems
-from .safe_paths import MAX_LIBRARY_BYTES, MAX_LOGO_BYTES, MAX_MANIFEST_BYTES, MAX_REFERENCE_BYTES, UnsafePackPath, locate, read_located
+from .safe_paths import MAX_LIBRARY_BYTES, MAX_LOGO_BYTES, MAX_MANIFEST_BYTES, MAX_REFERENCE_BYTES, MAX_STYLESHEET_BYTES, UnsafePackPath, locate, read_located
 
 DEFAULT_PACK = "default"
 MAX_EXTENDS_DEPTH = 8
@@ -98,7 +98,25 @@ class TemplatePack:
     @cached_property
     def view(self) -> PackView:
         """What output formats may read of this pack (:class:`~txplan.contracts.PackView`)."""
-        return PackView(self.name, self.labels, self.practice, tuple(self.rendered_sections), self._logo, self._pack_file)
+        language = next((p.manifest["language"] for p in self.chain() if p.manifest.get("language")), "en")
+        charts: dict[str, Any] = {"colours": {}}
+        for pack in reversed(self.chain()):  # the most specific pack that sets a key wins
+            settings = pack.manifest.get("charts") or {}
+            if "enabled" in settings:
+                charts["enabled"] = bool(settings["enabled"])
+            charts["colours"].update(settings.get("colours") or {})
+        return PackView(
+            self.name, self.labels, self.practice, tuple(self.rendered_sections), self._logo, self._pack_file, language, charts, self._named_file
+        )
+
+    def _named_file(self, group: str, key: str) -> PackFile | None:
+        """The file the nearest pack's ``group.key`` names (located safely, not yet read)."""
+        owner = next((p for p in self.chain() if (p.manifest.get(group) or {}).get(key)), None)
+        if owner is None:
+            return None
+        relative = owner.manifest[group][key]
+        path = owner.file_inside(relative, MAX_STYLESHEET_BYTES)
+        return PackFile(owner.name, relative, path, lambda: owner._read_located(path, relative, MAX_STYLESHEET_BYTES))
 
     def _pack_file(self, name: str) -> PackFile | None:
         found = self._find(name, MAX_REFERENCE_BYTES)

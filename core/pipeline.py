@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 from .context import build_context
 from .contracts import InterventionLibrary, OutputFormat, RenderContext, RenderedDocument, ScoreResult, Section
-from .errors import PackError, PlanError, PluginError, Problem, UsageError
+from .errors import PackError, PlanError, PluginError, Problem, TxplanError, UsageError
 from .loader import Plan, load_plan_file, plan_from_data
 from .render_time import render_seconds_setting
 
 if TYPE_CHECKING:  # the heavy parts are imported where they are first built
     import jinja2
 
+    from .deidentify import Deidentify
     from .packs import TemplatePack
     from .plugin_host import PluginHost
     from .validation import PlanValidator
@@ -163,10 +164,14 @@ class Engine:
         *,
         as_of: dt.date | None = None,
         scores: Mapping[int, ScoreResult] | None = None,
+        deidentify: Deidentify | None = None,
     ) -> RenderedDocument:
         """Validate ``plan`` (unless its ``problems`` from :meth:`validate` are given) and render
         its sections, stating objectives' status as of ``as_of`` (default: the engine's date, else
-        today); raises :class:`PlanError` if it has errors."""
+        today); raises :class:`PlanError` if it has errors. With ``deidentify``, the context is
+        de-identified before any template sees it, a notice heads the document, and
+        ``RenderContext.deidentified["for_review"]`` lists what a person must check (see
+        :mod:`txplan.deidentify`)."""
         if problems is None:
             problems = self.validate(plan)
         errors = [p for p in problems if p.severity == "error"]
@@ -174,18 +179,24 @@ class Engine:
             raise PlanError(problems=errors)
         templates = self.templates
         context = self.context(plan, as_of=as_of, scores=scores)
+        if deidentify is not None:
+            context, _ = deidentify.apply(context, plan.data, lambda path, message: plan.problem(path, message, "warning"))
         sections, total = [], 0
         for name, template in templates.items():
             text = render_template(self.pack, template, context, total, self.render_seconds)
             total += len(text)
             if text.strip():
                 sections.append(Section(name, text))
+        if deidentify is not None:
+            at = 1 if sections and sections[0].name == "letterhead" else 0
+            sections.insert(at, deidentify.notice_section())
         return RenderedDocument(str(context["title"]), tuple(sections), RenderContext.of(context), self.pack.view)
 
-    def render(self, plan: Plan, format_name: str, *, as_of: dt.date | None = None) -> bytes:
+    def render(self, plan: Plan, format_name: str, *, as_of: dt.date | None = None, deidentify: Deidentify | None = None) -> bytes:
         """Render ``plan`` to the bytes of output format ``format_name`` (or an alias), stating
-        objectives' status as of ``as_of`` (default: the engine's date, else today)."""
-        return self.render_with(self.output_format(format_name), self.render_document(plan, as_of=as_of))
+        objectives' status as of ``as_of`` (default: the engine's date, else today), de-identified
+        with ``deidentify`` when given."""
+        return self.render_with(self.output_format(format_name), self.render_document(plan, as_of=as_of, deidentify=deidentify))
 
     def prepare(self, output_format: OutputFormat) -> object:
         """Let ``output_format`` check this engine's pack, once: a missing or unsafe reference
@@ -196,7 +207,7 @@ class Engine:
         if output_format.name not in self._prepared:
             try:
                 self._prepared[output_format.name] = output_format.prepare(self.pack.view)
-            except (PackError, PluginError):
+            except TxplanError:  # said as it is: a converter missing or timed out is exit 4, a bad setting exit 2
                 raise
             except (Exception, SystemExit) as exc:  # noqa: BLE001 - a plugin's failure (even sys.exit) is reported with its name
                 raise PluginError(f"output format '{output_format.name}'{self._owner(output_format)} failed to prepare: {type(exc).__name__}") from exc
@@ -207,7 +218,7 @@ class Engine:
         state = self.prepare(output_format)
         try:
             result = output_format.render_prepared(document, state)
-        except (PackError, PluginError):
+        except TxplanError:  # said as it is: a converter missing or timed out is exit 4, a bad setting exit 2
             raise
         except (Exception, SystemExit) as exc:  # noqa: BLE001 - a plugin's failure (even sys.exit) is reported with its name
             raise PluginError(

@@ -9,7 +9,6 @@ when it is created, before any template is compiled.
 from __future__ import annotations
 
 import math
-import os
 
 from .errors import UsageError
 
@@ -27,14 +26,6 @@ def render_seconds_setting(seconds: float | None = None) -> float:
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds) or seconds < 0:
             raise UsageError(f"render_seconds must be a finite number of seconds, 0 or more (0: no limit), not {seconds!r}")
         return float(seconds)
-    setting = os.environ.get(RENDER_SECONDS_ENV)
-    if setting is None:
-        return RENDER_SECONDS
-    try:
-        value = float(setting.strip())
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        shown = setting if len(setting) <= 40 else setting[:40] + "..."
-        raise UsageError(f"${RENDER_SECONDS_ENV} must be a number of seconds greater than 0 (such as 10 or 2.5), not {shown!r}")
-    return value
+    from .settings import seconds_from_environment
+
+    return seconds_from_environment(RENDER_SECONDS_ENV, RENDER_SECONDS, "10 or 2.5")

@@ -19,6 +19,7 @@ MAX_TEMPLATE_BYTES = 256 * 1024
 MAX_REFERENCE_BYTES = 20 * 1024 * 1024
 MAX_LOGO_BYTES = 1_000_000
 MAX_LIBRARY_BYTES = 1024 * 1024  # the same cap as a plan file
+MAX_STYLESHEET_BYTES = 256 * 1024  # a file a format names in pack.yaml (the HTML stylesheet)
 
 # O_NOFOLLOW refuses a link swapped in after the check; O_NONBLOCK keeps a FIFO from blocking
 # the open (its type is refused right after). Both are POSIX only; Windows lacks FIFOs.

@@ -112,7 +112,9 @@ def assert_instrument_conforms(instrument: Instrument, valid: Sequence[Mapping[s
 
 def assert_output_format_conforms(output_format: OutputFormat) -> None:
     """Check an output format: well-formed registration, and the sample plan renders to the same
-    non-empty bytes twice."""
+    non-empty bytes twice. A converting format (``convert_from``, such as PDF made by
+    LibreOffice, which stamps the time) need not give the same bytes twice, but its
+    ``convert_many`` must convert the source format's bytes."""
     problems = list(output_format.problems())
     if not problems:
         from .pipeline import Engine
@@ -125,6 +127,11 @@ def assert_output_format_conforms(output_format: OutputFormat) -> None:
         first, second = output_format.render(document), output_format.render(document)
         if not isinstance(first, bytes) or not first:
             problems.append("render() must return non-empty bytes")
+        elif output_format.convert_many is not None:
+            source = engine.render_with(engine.output_format(output_format.convert_from), document)
+            converted = list(output_format.convert_many([source]))
+            if len(converted) != 1 or not isinstance(converted[0], bytes) or not converted[0]:
+                problems.append("convert_many() must give non-empty bytes for each document")
         elif first != second:
             problems.append("render() gave different bytes for the same plan")
     if problems:

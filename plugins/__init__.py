@@ -6,6 +6,8 @@ libraries, checks and payer profiles, each a module registered like any third-pa
 BUILTIN_PLUGINS = (
     "txplan.plugins.formats.markdown",
     "txplan.plugins.formats.docx",
+    "txplan.plugins.formats.html",
+    "txplan.plugins.formats.pdf",
     "txplan.plugins.packs.default_pack",
     "txplan.plugins.packs.example_packs",
     "txplan.plugins.instruments.ecr_r",

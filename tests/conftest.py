@@ -75,6 +75,16 @@ def engine_with() -> Callable[..., txplan.Engine]:
     return _engine
 
 
+@pytest.fixture
+def work_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty current folder for a command to write into, below ``tmp_path`` (which stays free
+    for a test's other files)."""
+    folder = tmp_path / "work"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    return folder
+
+
 def write(path: Path, text: str) -> Path:
     """Write ``text`` to ``path`` (UTF-8) and return the path."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import txplan
+from txplan.charts import without_chart_references
+from txplan.deidentify import Deidentify
 from txplan.plugins.formats import docx as word_format
+from txplan.plugins.formats.chart_pictures import chart_pictures
 from txplan.plugins.formats.wordml.assembly import R_NS, W_NS, placeholder_filler
 from txplan.plugins.formats.wordml.package import save_reproducibly, set_core_properties
 from txplan.plugins.formats.wordml.reference import header_footer_parts
@@ -32,14 +35,15 @@ PROBE_TEMPLATES = {
 }
 
 
-def built_by_python_docx(engine: txplan.Engine, plan: Any) -> bytes:
+def built_by_python_docx(engine: txplan.Engine, plan: Any, deidentify: Any = None) -> bytes:
     """The same document built the way python-docx builds it: a copy of the reference opened
-    by python-docx, the body moved in, list definitions and hyperlinks added as elements and
-    relationships, the logo placed, placeholders filled, the package saved."""
+    by python-docx, the body moved in, list definitions, hyperlinks and charts added as elements,
+    relationships and parts, the logo placed (unless de-identified), placeholders filled, the
+    package saved."""
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
     from docx.oxml import parse_xml
 
-    document = engine.render_document(plan)
+    document = engine.render_document(plan, deidentify=deidentify)
     prepared = engine.prepare(engine.output_format("docx"))
     word = prepared.reference.fresh_document()
     body = word.element.body
@@ -86,14 +90,18 @@ def built_by_python_docx(engine: txplan.Engine, plan: Any) -> bytes:
     def link_id(url: str) -> str:
         return str(word.part.relate_to(url, RT.HYPERLINK, is_external=True))
 
-    writer = BodyWriter(prepared.reference.style_ids, link_id, new_list)
-    xml = writer.body_xml(document.markdown_without(word_format.SKIPPED_SECTIONS))
+    pictures = chart_pictures(word, document)
+    markdown = document.markdown_without(word_format.SKIPPED_SECTIONS)
+    if pictures is None:
+        markdown = without_chart_references(markdown)
+    xml = BodyWriter(prepared.reference.style_ids, link_id, new_list, pictures).body_xml(markdown)
     for element in list(parse_xml(f'<w:body xmlns:w="{W_NS}" xmlns:r="{R_NS}">{xml}</w:body>')):
         body.append(element)
     if section_properties is not None:
         body.append(section_properties)
     context = document.context
-    word_format._add_logo(word, prepared.logo, prepared.logo_file)
+    if not context.deidentified:
+        word_format._add_logo(word, prepared.logo, prepared.logo_file)
     fill = placeholder_filler(word_format._placeholder_values(context.client, context.letterhead, context.labels))
     for part in header_footer_parts(word):
         fill(part.element)
@@ -102,7 +110,13 @@ def built_by_python_docx(engine: txplan.Engine, plan: Any) -> bytes:
 
 
 def probe_engine(tmp_path: Path, name: str) -> txplan.Engine:
-    """An engine for the bundled pack ``name`` or for a one-section probe pack."""
+    """An engine for the bundled pack ``name``, for a one-section probe pack, or (``name`` with
+    ``charts-off``) for the pack it names with score charts turned off."""
+    if name.endswith(" charts-off"):
+        pack = tmp_path / "charts-off"
+        pack.mkdir(exist_ok=True)
+        (pack / "pack.yaml").write_text(f"name: charts-off\nversion: '1'\nextends: {name.split()[0]}\ncharts: {{enabled: false}}\n", encoding="utf-8")
+        return txplan.Engine(str(pack))
     if name not in PROBE_TEMPLATES:
         return txplan.Engine(name)
     pack = tmp_path / name
@@ -121,16 +135,30 @@ PLAN_CHANGES: dict[str, Callable[[str], str]] = {
 }
 
 
-@pytest.mark.parametrize("pack", ["default", "es", "harbour-group", *PROBE_TEMPLATES])
+PACKS = ["default", "es", "harbour-group", "default charts-off", "harbour-group charts-off", *PROBE_TEMPLATES]
+
+
+@pytest.mark.parametrize("pack", PACKS)
 @pytest.mark.parametrize("change", list(PLAN_CHANGES))
 def test_assembled_package_equals_python_docx_build(pack: str, change: str, tmp_path: Path, example_text: str) -> None:
-    """Same bytes as python-docx's own build, for every pack shipped and the probe packs."""
+    """Same bytes as python-docx's own build, for every pack shipped (with its charts, drawn
+    through python-docx, and with charts off, assembled) and the probe packs."""
     plan_path = tmp_path / "plan.yaml"
     plan_path.write_text(PLAN_CHANGES[change](example_text), encoding="utf-8")
     engine = probe_engine(tmp_path, pack)
     plan = engine.load(plan_path)
     assembled = engine.render(plan, "docx")
     assert assembled == built_by_python_docx(engine, plan)
+
+
+@pytest.mark.parametrize("pack", ["harbour-group", "harbour-group charts-off"])
+def test_a_deidentified_document_is_assembled_without_the_logo(pack: str, tmp_path: Path, example_path: Path) -> None:
+    """De-identified: python-docx's bytes, from the package without the practice's logo."""
+    engine = probe_engine(tmp_path, pack)
+    plan = engine.load(example_path)
+    assembled = engine.render(plan, "docx", deidentify=Deidentify())
+    assert assembled == built_by_python_docx(engine, plan, Deidentify())
+    assert b"word/_rels/header" not in assembled  # the logo is the header's only relationship
 
 
 def test_a_reference_with_other_namespace_prefixes_is_assembled_alike(tmp_path: Path, example_path: Path) -> None:

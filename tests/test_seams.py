@@ -136,7 +136,7 @@ def test_hook_wrappers_see_every_plugin_call_and_failures_stay_isolated() -> Non
     watcher = Watcher()
     host = PluginHost(load_entrypoints=False, extra_plugins=[watcher, Raiser(), Stateful()])
     providers = [p for p in host.pm.hook.register_output_formats.get_hookimpls() if not p.wrapper]
-    assert watcher.calls == len(providers) == 4  # markdown, docx, raiser, stateful: one call each
+    assert watcher.calls == len(providers) == 6  # markdown, docx, html, pdf, raiser, stateful: one call each
     assert watcher.failures == ["boom"]
     assert {"markdown", "docx", "stateful"} <= set(host.output_formats)
     assert any("plugin 'raiser'" in p and "RuntimeError: boom" in p for p in host.problems)
@@ -156,7 +156,7 @@ def test_hook_call_monitoring_sees_each_registration_call(monkeypatch: pytest.Mo
     PluginHost(load_entrypoints=False)
     formats = [plugins for name, plugins in seen if name == "register_output_formats"]
     modules = builtin_plugin_modules()
-    assert formats == [[modules[0]], [modules[1]]]
+    assert formats == [[modules[0]], [modules[1]], [modules[2]], [modules[3]]]
     for hook in ("register_instruments", "register_intervention_libraries", "register_template_packs", "register_checks", "register_payer_profiles"):
         assert [name for name, _ in seen].count(hook) >= 1, hook
 
@@ -280,9 +280,10 @@ def _context_keys(example_path: Path) -> set[str]:
 
 #: Words of the core's own languages that are also built-in ids, each allowed in one module only:
 #: the base pack every pack extends (``extends`` defaults to it, templates include
-#: ``default:<template>``) and the JSON Schema keyword ``default``; the template filter
+#: ``default:<template>``) and the JSON Schema keyword ``default``; the post-nominal "MD" (Doctor
+#: of Medicine) among the titles de-identification strips from names; the template filter
 #: ``markdown`` (Markdown in a plan's free text), which is not the output format.
-ALLOWED = {("packs.py", "default"), ("cli.py", "default"), ("templating.py", "markdown")}
+ALLOWED = {("packs.py", "default"), ("cli.py", "default"), ("templating.py", "markdown"), ("deidentify.py", "md")}
 
 
 def test_no_core_module_names_a_builtin_plugin(example_path: Path) -> None:
@@ -317,10 +318,10 @@ def test_pack_check_names_a_format_or_profile_no_plugin_provides(tmp_path: Path,
     """`pack check` reports a render.format or check.profile that is not installed (exit 3)."""
     pack = tmp_path / "pack"
     (pack / "templates").mkdir(parents=True)
-    (pack / "pack.yaml").write_text("name: p\nversion: '1'\nrender:\n  format: pdf\ncheck:\n  profile: no-such-payer\n", encoding="utf-8")
+    (pack / "pack.yaml").write_text("name: p\nversion: '1'\nrender:\n  format: rtf\ncheck:\n  profile: no-such-payer\n", encoding="utf-8")
     result = run("pack", "check", pack)
     assert result.code == 3
-    assert "template pack 'p': render.format 'pdf' is not an installed output format" in result.err
+    assert "template pack 'p': render.format 'rtf' is not an installed output format" in result.err
     assert "template pack 'p': check.profile 'no-such-payer' is not an installed payer profile" in result.err
     (pack / "pack.yaml").write_text("name: p\nversion: '1'\nrender:\n  format: word\n", encoding="utf-8")
     assert run("pack", "check", pack).code == 0

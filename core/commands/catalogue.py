@@ -42,6 +42,9 @@ def cmd_plugins(args: argparse.Namespace) -> int:
         for profile_id in p.registered.get("payer profile", []):
             if unknown[profile_id]:
                 print(f"    payer profile {profile_id} names rules no plugin provides: {', '.join(unknown[profile_id])}")
+    from ..charts import charts_status
+
+    print(charts_status())
     return EXIT_OK
 
 

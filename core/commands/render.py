@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..console import Console
-from ..errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, UsageError
+from ..errors import EXIT_BAD_INPUT, EXIT_CANNOT_WRITE, EXIT_CHECK_FAILED, EXIT_OK, UsageError
 from ..heap import settle
 from ..write_behind import WriteBehind
 from .common import engine_from_args
@@ -30,25 +30,33 @@ if TYPE_CHECKING:
 def cmd_render(args: argparse.Namespace) -> int:
     """Render each plan into each requested format, in parallel with ``--jobs``."""
     from ..batch import run_plans
+    from ..conversion import converted, rendered_as
     from ..jobs import prepare_to_render
     from ..readiness import checker_for
 
     engine = engine_from_args(args).build()
-    formats = _formats(engine, args.format or engine.pack.setting("render", "format"))
+    deidentify = deidentify_option(args)
+    formats = _formats(engine, args.format or engine.pack.setting("render", "format"), getattr(args, "pdf_a", False))
     prepare_to_render(engine, formats)
     settle()  # the engine lives as long as this process: keep the collector off it
     checker = checker_for(engine, args.payer) if args.check else None
-    targets = _targets([Path(p) for p in args.plans], formats, args.output)
+    targets = _targets([Path(p) for p in args.plans], formats, args.output, deidentified=deidentify is not None)
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     console = Console()
     progress = Progress(len(targets), enabled=len(targets) > 1 and _is_terminal(sys.stderr), console=console)
-    work = [(plan, [fmt for fmt, _ in outputs]) for plan, outputs in targets]
-    writer = _Writer(targets, console)
-    # The next plan renders while this one's files are flushed to disk (txplan.write_behind).
-    with WriteBehind() as behind, contextlib.closing(run_plans(engine, work, checker=checker, jobs=jobs, load_entrypoints=not args.no_plugins)) as results:
-        for plan_path, result in results:
-            behind.submit(functools.partial(_report, progress, writer, plan_path, result))
+    # A converting format (PDF) is rendered in its source format (Word) and converted in batches.
+    work = [(plan, list(dict.fromkeys(rendered_as(engine, fmt) for fmt, _ in outputs))) for plan, outputs in targets]
+    writer = _Writer(targets, console, engine, deidentify is not None)
+    not_converted: list[Path] = []
+    results = run_plans(engine, work, checker=checker, jobs=jobs, load_entrypoints=not args.no_plugins, deidentify=deidentify)
+    # Each plan's files are flushed to disk while the next plan renders (txplan.write_behind).
+    with WriteBehind() as behind, contextlib.closing(results), contextlib.closing(converted(writer.outcomes(results), dict(targets), not_converted)) as outcomes:
+        for plan_path, (result, rendered, messages) in outcomes:
+            behind.submit(functools.partial(_report, progress, writer, plan_path, result, rendered, messages))
     progress.done()
+    if not_converted:
+        console.err(f"txplan: {len(not_converted)} of {len(targets)} plans could not be converted")
+        return console.exit_code(EXIT_CANNOT_WRITE)
     if writer.failed:
         console.err(f"txplan: {writer.failed} of {len(targets)} plans could not be rendered")
         return console.exit_code(EXIT_BAD_INPUT)
@@ -57,27 +65,49 @@ def cmd_render(args: argparse.Namespace) -> int:
     return console.exit_code(EXIT_OK)
 
 
-def _report(progress: Progress, writer: _Writer, plan_path: Path, result: PlanResult) -> None:
+def _report(progress: Progress, writer: _Writer, plan_path: Path, result: PlanResult, rendered: list[tuple[Path, bytes]] | None, messages: list[str]) -> None:
     """One plan's messages and files, with the progress counter around them."""
     progress.clear()
-    writer.take(plan_path, result)
+    writer.take(plan_path, result, rendered, messages)
     progress.step()
 
 
 class _Writer:
     """Prints each plan's result and writes its outputs, counting the plans not written."""
 
-    def __init__(self, targets: list[tuple[Path, list[tuple[OutputFormat, Path]]]], console: Console) -> None:
-        self.targets, self.console = targets, console
-        self.paths = {plan: {fmt.name: path for fmt, path in outputs} for plan, outputs in targets}
+    def __init__(self, targets: list[tuple[Path, list[tuple[OutputFormat, Path]]]], console: Console, engine: Engine, deidentified: bool = False) -> None:
+        self.targets, self.console, self.engine, self.deidentified = targets, console, engine, deidentified
+        self.outputs = dict(targets)
         self.failed = self.check_failed = 0
         self.folders_ready = False
 
-    def take(self, plan_path: Path, result: PlanResult) -> None:
+    def outcomes(self, results: Any) -> Any:
+        """``(plan, (result, files to write or None, messages))`` for each ``(plan, result)``:
+        each output path with the bytes of the format it is rendered in (a converting format's
+        still in its source format, for :func:`txplan.conversion.converted`)."""
+        from ..conversion import rendered_as
+
+        for plan_path, result in results:
+            files = None
+            if result.outputs:
+                files = [(path, result.outputs[rendered_as(self.engine, fmt).name]) for fmt, path in self.outputs[plan_path]]
+            yield plan_path, (result, files, [])
+
+    def take(self, plan_path: Path, result: PlanResult, rendered: list[tuple[Path, bytes]] | None, messages: list[str]) -> None:
         """Report one plan: an invalid one shows its errors; a valid one its warnings and the
-        check's findings, then its files are written unless the check found errors."""
+        check's findings, then its files are written unless the check found errors (or a
+        conversion failed: ``rendered`` is then ``None`` and ``messages`` say why)."""
         for problem in result.errors if not result.valid else [*result.warnings, *(result.findings or [])]:
             self.console.err(str(problem))
+        for line in messages:
+            self.console.err(line)
+        if self.deidentified and result.valid:
+            from ..deidentify import file_name_warnings
+
+            for line in file_name_warnings(result.name_parts, [path for _, path in self.outputs[plan_path]]):
+                self.console.err(line)
+        if messages and rendered is None:
+            return  # counted by the caller as not converted
         if result.check_failed:
             self.check_failed += 1
             self.console.err(f"txplan: {plan_path}: not written: the insurer-readiness check found errors")
@@ -91,10 +121,25 @@ class _Writer:
                 for folder in {path.parent for _, outs in self.targets for _, path in outs}:
                     ensure_folder(folder)
                 self.folders_ready = True
-            rendered = [(self.paths[plan_path][name], content) for name, content in result.outputs.items()]
-            write_outputs(rendered)
-            for path, _ in rendered:
-                self.console.out(f"wrote {path}")
+            files = rendered or []
+            write_outputs(files)
+            for path, _ in files:
+                self.console.out(f"wrote {path}" + (f" ({DEIDENTIFIED_SAYS})" if self.deidentified else ""))
+
+
+#: What the command says of every de-identified file it writes.
+DEIDENTIFIED_SAYS = "de-identified for supervision — review before sharing"
+
+
+def deidentify_option(args: argparse.Namespace) -> Any:
+    """The de-identification asked for (one secret date offset for the whole run), or None."""
+    if getattr(args, "shift_dates", False) and not getattr(args, "deidentify", False):
+        raise UsageError("--shift-dates works only with --deidentify")
+    if not getattr(args, "deidentify", False):
+        return None
+    from ..deidentify import Deidentify
+
+    return Deidentify.shifted() if args.shift_dates else Deidentify()
 
 
 def _is_terminal(stream: Any) -> bool:
@@ -130,7 +175,7 @@ class Progress:
             self.console.err("")
 
 
-def _formats(engine: Engine, spec: str) -> list[OutputFormat]:
+def _formats(engine: Engine, spec: str, pdf_a: bool = False) -> list[OutputFormat]:
     formats: list[OutputFormat] = []
     for name in (n.strip() for n in spec.split(",")):
         if not name:
@@ -138,12 +183,22 @@ def _formats(engine: Engine, spec: str) -> list[OutputFormat]:
         fmt = engine.output_format(name)
         if fmt not in formats:
             formats.append(fmt)
+    if pdf_a:
+        # Each format with an archival variant (PDF -> PDF/A-2b) is written as that variant.
+        variants = {fmt.archival_variant: fmt for fmt in engine.host.output_formats.values() if fmt.archival_variant}
+        if not any(fmt.archival_variant or fmt.name in variants for fmt in formats):
+            raise UsageError("--pdf-a is for PDF output: add pdf to the formats (-f pdf)")
+        formats = [engine.output_format(fmt.archival_variant) if fmt.archival_variant else fmt for fmt in formats]
+        formats = [fmt for n, fmt in enumerate(formats) if fmt not in formats[:n]]
     return formats
 
 
-def _targets(plans: list[Path], formats: list[OutputFormat], output: str | None) -> list[tuple[Path, list[tuple[OutputFormat, Path]]]]:
+def _targets(
+    plans: list[Path], formats: list[OutputFormat], output: str | None, *, deidentified: bool = False
+) -> list[tuple[Path, list[tuple[OutputFormat, Path]]]]:
     """Where each plan's outputs go: ``-o`` is a file for one plan in one format (unless it
-    names a folder), a folder otherwise; by default the current folder."""
+    names a folder), a folder otherwise; by default the current folder. A de-identified output
+    is named ``<plan>.deidentified.<extension>``, so it never replaces the plan's own document."""
     single_file = (
         output is not None
         and len(plans) == 1
@@ -157,7 +212,8 @@ def _targets(plans: list[Path], formats: list[OutputFormat], output: str | None)
         if single_file:
             targets.append((plan, [(formats[0], Path(output))]))  # type: ignore[arg-type]
         else:
-            targets.append((plan, [(fmt, folder / f"{plan.stem}.{fmt.extension}") for fmt in formats]))
+            stem = f"{plan.stem}.deidentified" if deidentified else plan.stem
+            targets.append((plan, [(fmt, folder / f"{stem}.{fmt.extension}") for fmt in formats]))
     inputs = {_identity(p): p for p in plans}
     seen: dict[Any, Path] = {}
     for plan, outs in targets:

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from txplan import hookimpl
+from txplan.charts import CHART_SCHEME, chart_settings, charts_available, without_chart_references
 from txplan.contracts import OutputFormat, PackFile, PackView, RenderedDocument
 from txplan.errors import PackError, Problem
 
-from .wordml.assembly import DocumentParts, PackageTemplate, package_template, placeholder_filler
-from .wordml.reference import Reference, UnusableReference, load_reference
+from .chart_pictures import chart_pictures
+from .wordml.assembly import R_NS, W_NS, DocumentParts, PackageTemplate, add_lists, package_template, placeholder_filler
+from .wordml.reference import Reference, UnusableReference, header_footer_parts, load_reference
 
 SKIPPED_SECTIONS = frozenset({"letterhead"})
 
@@ -28,12 +30,14 @@ SKIPPED_SECTIONS = frozenset({"letterhead"})
 class PreparedPack:
     """What :func:`prepare_docx` found in a pack, once per pack per process, for every document
     rendered with it: the checked reference document, the checked letterhead logo, and the
-    package every document starts from (its parts serialised once)."""
+    package every document starts from (its parts serialised once), with the logo and without
+    it (a de-identified document has a neutral letterhead)."""
 
     reference: Reference
     logo: bytes | None
     logo_file: PackFile | None
     package: PackageTemplate
+    package_without_logo: PackageTemplate
 
 
 def prepare_docx(pack: PackView) -> PreparedPack:
@@ -58,7 +62,8 @@ def prepare_docx(pack: PackView) -> PreparedPack:
         raise PackError("\n".join(line for failure in failures for line in failure.lines()))
     assert reference is not None
     package = package_template(reference.fresh_document(), lambda word: _add_logo(word, logo, logo_file))
-    return PreparedPack(reference, logo, logo_file, package)
+    without_logo = package if logo is None else package_template(reference.fresh_document(), lambda word: None)
+    return PreparedPack(reference, logo, logo_file, package, without_logo)
 
 
 def _checked_reference(pack: PackView) -> Reference:
@@ -95,24 +100,80 @@ def _problem(path: Any, message: str) -> Problem:
 
 def render_docx(document: RenderedDocument, prepared: PreparedPack | None = None) -> bytes:
     """The plan as a DOCX package, byte-identical for the same plan and pack. ``prepared`` is
-    what :func:`prepare_docx` returned for the document's pack (prepared here when not given)."""
+    what :func:`prepare_docx` returned for the document's pack (prepared here when not given).
+
+    The package is assembled from the pack's serialised parts (:mod:`.wordml.assembly`); a
+    document with score charts to draw is built through python-docx instead, since each chart
+    is a new picture part of its own."""
     from .wordml.package import set_core_properties, zip_reproducibly
-    from .wordml.writer import BodyWriter, UnknownBlock, refuse_unstorable
+    from .wordml.writer import BodyWriter, refuse_unstorable
 
     if prepared is None:
         prepared = prepare_docx(document.pack)
-    parts = DocumentParts(prepared.package)
-    writer = BodyWriter(prepared.reference.style_ids, parts.link_id, parts.new_list)
     refuse_unstorable(document, SKIPPED_SECTIONS)
     markdown = document.markdown_without(SKIPPED_SECTIONS)
-    try:
-        xml = writer.body_xml(markdown)
-    except UnknownBlock as exc:
-        raise PackError(f"template pack '{document.pack.name}': {exc}") from None
+    pictures_possible = chart_settings(document.pack).enabled and charts_available()
+    if not pictures_possible:
+        markdown = without_chart_references(markdown)
+    elif document.context.charts and CHART_SCHEME in markdown:
+        return _render_with_pictures(document, prepared, markdown)
     context = document.context
+    parts = DocumentParts(prepared.package_without_logo if context.deidentified else prepared.package)
+    # With charts possible but none to draw, an image reference is written as its alt text.
+    no_picture = (lambda src, alt: None) if pictures_possible else None
+    xml = _body_xml(document, BodyWriter(prepared.reference.style_ids, parts.link_id, parts.new_list, no_picture), markdown)
     fill = placeholder_filler(_placeholder_values(context.client, context.letterhead, context.labels))
     members = parts.package(xml, fill, lambda core: set_core_properties(core, document.title, context.start_date))
     return zip_reproducibly(members)
+
+
+def _body_xml(document: RenderedDocument, writer: Any, markdown: str) -> str:
+    from .wordml.writer import UnknownBlock
+
+    try:
+        return str(writer.body_xml(markdown))
+    except UnknownBlock as exc:
+        raise PackError(f"template pack '{document.pack.name}': {exc}") from None
+
+
+def _render_with_pictures(document: RenderedDocument, prepared: PreparedPack, markdown: str) -> bytes:
+    """The document built through python-docx (a copy of the reference, the body moved in), for
+    a document whose charts become picture parts; lists are defined as in the assembled path."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.oxml import parse_xml
+
+    from .wordml.package import save_reproducibly, set_core_properties
+    from .wordml.writer import BodyWriter
+
+    word = prepared.reference.fresh_document()
+    body = word.element.body
+    section_properties = body.sectPr
+    for child in list(body):
+        body.remove(child)
+    numbering = word.part.numbering_part  # before any hyperlink takes a relationship id, as in the template
+    parts = DocumentParts(prepared.package)
+    links: dict[str, str] = {}
+
+    def link_id(url: str) -> str:
+        if url not in links:
+            links[url] = word.part.relate_to(url, RT.HYPERLINK, is_external=True)
+        return links[url]
+
+    writer = BodyWriter(prepared.reference.style_ids, link_id, parts.new_list, chart_pictures(word, document))
+    xml = _body_xml(document, writer, markdown)
+    for element in list(parse_xml(f'<w:body xmlns:w="{W_NS}" xmlns:r="{R_NS}">{xml}</w:body>')):
+        body.append(element)
+    if section_properties is not None:
+        body.append(section_properties)
+    add_lists(numbering.element, parts.abstracts, parts.nums)
+    context = document.context
+    if not context.deidentified:  # a de-identified document has a neutral letterhead
+        _add_logo(word, prepared.logo, prepared.logo_file)
+    fill = placeholder_filler(_placeholder_values(context.client, context.letterhead, context.labels))
+    for part in header_footer_parts(word):
+        fill(part.element)
+    set_core_properties(word.core_properties._element, document.title, context.start_date)
+    return save_reproducibly(word)
 
 
 def _placeholder_values(client: Mapping[str, Any], practice: Mapping[str, Any], labels: Mapping[str, Any]) -> dict[tuple[str, str], str]:

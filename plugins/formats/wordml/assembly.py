@@ -257,15 +257,7 @@ class DocumentParts:
         from docx.oxml import parse_xml
 
         root = parse_xml(plain)
-        for abstract in self.abstracts:
-            element = parse_xml(abstract.replace("<w:abstractNum ", f'<w:abstractNum xmlns:w="{W_NS}" ', 1))
-            first_num = root.find(f"{{{W_NS}}}num")
-            if first_num is None:
-                root.append(element)
-            else:
-                first_num.addprevious(element)
-        for num in self.nums:
-            root.append(parse_xml(num.replace("<w:num ", f'<w:num xmlns:w="{W_NS}" ', 1)))
+        add_lists(root, self.abstracts, self.nums)
         return serialize_part_xml(root)
 
     def _document(self, body_xml: str) -> bytes:
@@ -293,6 +285,22 @@ class DocumentParts:
             elif body is not None:
                 body.append(element)
         return serialize_part_xml(root)
+
+
+def add_lists(numbering: Any, abstracts: list[str], nums: list[str]) -> None:
+    """Add list definitions (``w:abstractNum``, before the first ``w:num``) and lists (``w:num``,
+    at the end) to the numbering part's root element ``numbering``, as elements."""
+    from docx.oxml import parse_xml
+
+    for abstract in abstracts:
+        element = parse_xml(abstract.replace("<w:abstractNum ", f'<w:abstractNum xmlns:w="{W_NS}" ', 1))
+        first_num = numbering.find(f"{{{W_NS}}}num")
+        if first_num is None:
+            numbering.append(element)
+        else:
+            first_num.addprevious(element)
+    for num in nums:
+        numbering.append(parse_xml(num.replace("<w:num ", f'<w:num xmlns:w="{W_NS}" ', 1)))
 
 
 def placeholder_filler(values: Mapping[tuple[str, str], str]) -> Callable[[Any], None]:

@@ -224,6 +224,11 @@ def cold_start(runs: int, work: Path) -> dict[str, float]:
         "txplan validate": [str(txplan_cli), "validate", str(PLAN)],
         "python: txplan.load_plan": [sys.executable, "-c", "import sys, txplan; txplan.load_plan(sys.argv[1])", str(PLAN)],
         "python: yaml.safe_load alone": [sys.executable, "-c", "import sys, yaml; yaml.safe_load(open(sys.argv[1], encoding='utf-8'))", str(PLAN)],
+        # The cold-start breakdown: the interpreter alone, then the libraries `txplan render`
+        # imports (the floor any tool built on them pays), then the command line's own modules.
+        "python: start only": [sys.executable, "-c", "pass"],
+        "python: import yaml, jsonschema, jinja2, markdown_it, docx": [sys.executable, "-c", "import yaml, jsonschema, jinja2, markdown_it, docx"],
+        "python: import txplan.cli": [sys.executable, "-c", "import txplan.cli"],
     }
     times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(runs):

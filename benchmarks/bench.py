@@ -213,6 +213,28 @@ def format_costs(batch: int, work: Path) -> dict[str, float]:
     return costs
 
 
+def jobs_speedup(plans: int, runs: int, work: Path) -> dict[str, float]:
+    """Median wall time of one `txplan render` of ``plans`` copies of the bench plan with
+    ``--jobs 1`` and ``--jobs 2`` (interleaved), and the speed-up of two worker processes."""
+    folder = work / "jobs"
+    folder.mkdir(exist_ok=True)
+    names = []
+    for number in range(plans):
+        names.append(f"plan-{number:03}.yaml")
+        (folder / names[-1]).write_bytes(PLAN.read_bytes())
+    txplan_cli = Path(sys.executable).parent / "txplan"
+    times: dict[str, list[float]] = {"--jobs 1": [], "--jobs 2": []}
+    for _ in range(runs):
+        for option in times:
+            start = time.perf_counter()
+            subprocess.run([str(txplan_cli), "render", *names, "-f", "docx", "-o", "out/", "--jobs", option.split()[1]],
+                           cwd=folder, check=True, stdout=subprocess.DEVNULL)
+            times[option].append(time.perf_counter() - start)
+    found = {option: statistics.median(values) for option, values in times.items()}
+    found["speed-up"] = found["--jobs 1"] / found["--jobs 2"]
+    return found
+
+
 def cold_start(runs: int, work: Path) -> dict[str, float]:
     """Median wall time of a whole process: rendering one document (txplan and a bare script),
     validating one plan, and loading one plan through the Python API against reading its YAML
@@ -276,12 +298,15 @@ def report(args: argparse.Namespace) -> str:
     """Run everything and return the results as Markdown."""
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
+        # First: a child process's peak RSS on Linux counts from the fork, so it is measured while
+        # this process is still small (before the chart formats have loaded matplotlib here).
+        peaks = memory(args.memory_batch, work)
         rates = throughput(args.batch, args.pandoc_batch, work)
         stage_ms = stages(args.stage_batch, work)
         scaled = scaling(args.scale_batch, work)
         costs = format_costs(args.format_batch, work)
         cold = cold_start(args.cold_runs, work)
-        peaks = memory(args.memory_batch, work)
+        parallel = jobs_speedup(args.jobs_plans, 3, work)
     ours = rates["txplan"] or 0.0
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')} on {versions()}.",
@@ -323,6 +348,16 @@ def report(args: argparse.Namespace) -> str:
         "|---|---:|",
         *(f"| {name} | {value:.1f} |" for name, value in costs.items()),
     ]
+    lines += [
+        "",
+        f"**Worker processes** (`txplan render` of {args.jobs_plans} plans, whole process, median of 3; {os.cpu_count()} cores, shared):",
+        "",
+        "| command | seconds |",
+        "|---|---:|",
+        f"| --jobs 1 | {parallel['--jobs 1']:.2f} |",
+        f"| --jobs 2 | {parallel['--jobs 2']:.2f} |",
+        f"| speed-up of --jobs 2 | {parallel['speed-up']:.2f}× |",
+    ]
     ratio = cold["txplan render"] / cold["bare python-docx script"]
     load_ratio = cold["python: txplan.load_plan"] / cold["python: yaml.safe_load alone"]
     lines += [
@@ -363,8 +398,9 @@ def main() -> None:
     parser.add_argument("--cold-runs", type=int, default=15)
     parser.add_argument("--stage-batch", type=int, default=300)
     parser.add_argument("--scale-batch", type=int, default=40)
-    parser.add_argument("--only", choices=["stages", "throughput", "cold", "scaling"], help="run one part only (while profiling); prints JSON")
+    parser.add_argument("--only", choices=["stages", "throughput", "cold", "scaling", "jobs"], help="run one part only (while profiling); prints JSON")
     parser.add_argument("--format-batch", type=int, default=100)
+    parser.add_argument("--jobs-plans", type=int, default=120)
     parser.add_argument("--write-readme", action="store_true")
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
@@ -380,6 +416,7 @@ def main() -> None:
                 "throughput": lambda: throughput(args.batch, args.pandoc_batch, work),
                 "cold": lambda: cold_start(args.cold_runs, work),
                 "scaling": lambda: scaling(args.scale_batch, work),
+                "jobs": lambda: jobs_speedup(args.jobs_plans, 3, work),
             }[args.only]()
             print(json.dumps(part, indent=1))
         return

@@ -147,6 +147,51 @@ class ChangeThreshold:
 
 
 @dataclass(frozen=True)
+class FhirMapping:
+    """How an instrument's administrations are written as HL7 FHIR R4 and recognised on import.
+
+    ``form`` is the LOINC code of the instrument's published panel (``44249-1`` for the PHQ-9),
+    or ``""`` when none is published (then no QuestionnaireResponse is exported). ``items`` are
+    the linkIds of the rated items in order, item 1 first; with ``item_system`` set (LOINC) they
+    are also the items' codes. ``answers`` are the LOINC answer codes for the ratings
+    ``low`` .. ``low + len(answers) - 1``; without them answers are written as integers.
+    ``scores`` maps a score name to its LOINC code; a score without one is coded in txplan's
+    own code system. ``extras`` maps an optional whole-number field of the administration (the
+    PHQ-9 ``difficulty``) to ``(linkId, answer codes)``. Only instruments whose ``data_key``
+    holds a list of whole-number ratings can declare items.
+    """
+
+    form: str = ""
+    form_display: str = ""
+    items: tuple[str, ...] = ()
+    item_system: str = ""
+    answers: tuple[str, ...] = ()
+    answer_displays: tuple[str, ...] = ()
+    low: int = 0
+    high: int | None = None
+    scores: Mapping[str, str] = field(default_factory=dict)
+    extras: Mapping[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+
+    @property
+    def top(self) -> int:
+        """The highest rating."""
+        if self.high is not None:
+            return self.high
+        return self.low + len(self.answers) - 1
+
+    def problems(self) -> list[str]:
+        """What is wrong with this mapping (empty when it is well formed)."""
+        out = []
+        if self.items and len(set(self.items)) != len(self.items):
+            out.append("fhir.items: a linkId appears twice")
+        if self.items and not self.answers and self.high is None:
+            out.append("fhir: give the answer codes or the highest rating (high)")
+        if self.answer_displays and len(self.answer_displays) != len(self.answers):
+            out.append("fhir.answer_displays: one display per answer code")
+        return out
+
+
+@dataclass(frozen=True)
 class Instrument:
     """A standardised assessment instrument.
 
@@ -180,10 +225,15 @@ class Instrument:
     #: "not comparable: different relationships rated". Packs word ``parts`` and
     #: ``relationships``; any other key falls back to the ``parts`` wording.
     computed_from_kind: str = "parts"
+    #: How administrations are exchanged as FHIR R4 (``txplan export --to fhir``, ``txplan
+    #: import``): LOINC codes of the form, items, answers and scores. Optional.
+    fhir: FhirMapping | None = None
 
     def problems(self) -> list[str]:
         """What is wrong with this registration (empty when it is well formed)."""
         out = []
+        if self.fhir is not None:
+            out.extend(self.fhir.problems() if isinstance(self.fhir, FhirMapping) else ["fhir must be a FhirMapping or None"])
         if not isinstance(self.id, str) or not ID_PATTERN.match(self.id) or self.id == "custom":
             out.append(f"instrument id {self.id!r} must be lower case letters, digits and hyphens, not 'custom'")
         if not isinstance(self.schema, Mapping) or self.schema.get("type", "object") != "object":

@@ -234,6 +234,10 @@ class Instrument:
         out = []
         if self.fhir is not None:
             out.extend(self.fhir.problems() if isinstance(self.fhir, FhirMapping) else ["fhir must be a FhirMapping or None"])
+            ratings = self.schema.get("properties", {}).get(self.data_key, {}) if isinstance(self.schema, Mapping) else {}
+            items = getattr(self.fhir, "items", ())
+            if items and (ratings.get("type") != "array" or ratings.get("maxItems") != len(items)):
+                out.append(f"fhir.items: {len(items)} linkIds, but '{self.data_key}' is not a list of exactly that many ratings")
         if not isinstance(self.id, str) or not ID_PATTERN.match(self.id) or self.id == "custom":
             out.append(f"instrument id {self.id!r} must be lower case letters, digits and hyphens, not 'custom'")
         if not isinstance(self.schema, Mapping) or self.schema.get("type", "object") != "object":

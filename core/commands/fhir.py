@@ -53,7 +53,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from ..output import write_outputs
 
     write_outputs([(target, content)])
-    print(f"wrote {target}", file=sys.stderr)
+    print(f"wrote {target}")
     return EXIT_OK
 
 

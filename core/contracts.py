@@ -238,6 +238,9 @@ class Instrument:
             items = getattr(self.fhir, "items", ())
             if items and (ratings.get("type") != "array" or ratings.get("maxItems") != len(items)):
                 out.append(f"fhir.items: {len(items)} linkIds, but '{self.data_key}' is not a list of exactly that many ratings")
+            bounds = ratings.get("items", {}) if isinstance(ratings.get("items"), Mapping) else {}
+            if items and isinstance(self.fhir, FhirMapping) and (bounds.get("minimum"), bounds.get("maximum")) != (self.fhir.low, self.fhir.top):
+                out.append(f"fhir: ratings {self.fhir.low}-{self.fhir.top}, but '{self.data_key}' allows {bounds.get('minimum')}-{bounds.get('maximum')}")
         if not isinstance(self.id, str) or not ID_PATTERN.match(self.id) or self.id == "custom":
             out.append(f"instrument id {self.id!r} must be lower case letters, digits and hyphens, not 'custom'")
         if not isinstance(self.schema, Mapping) or self.schema.get("type", "object") != "object":

@@ -219,3 +219,26 @@ def test_bad_input_writes_nothing(run: Callable[..., Any], example_text: str, tm
     assert not (tmp_path / "elsewhere.json").exists()
     assert run("export", good, "--to", "fhir", "-o", good).code == 4
     assert good.read_text(encoding="utf-8") == example_text
+
+
+def test_a_mapping_must_fit_the_instruments_answers(toy_instrument: Any) -> None:
+    """A plugin's FhirMapping is checked at registration and by the conformance kit."""
+    from dataclasses import replace
+
+    from txplan.contracts import FhirMapping
+    from txplan.testing import check_instrument
+
+    fits = replace(toy_instrument, fhir=FhirMapping(form="00000-0", items=("a", "b", "c"), high=3))
+    assert fits.problems() == []
+    check_instrument(fits, valid=[{"responses": [0, 3, 2]}], invalid=[{"responses": [4, 0, 0]}])
+    too_few = replace(toy_instrument, fhir=FhirMapping(form="00000-0", items=("a", "b"), high=3))
+    assert any("fhir.items" in p for p in too_few.problems())
+    # Answer codes for 0-2 only, while the scale goes to 3.
+    short_scale = replace(toy_instrument, fhir=FhirMapping(form="00000-0", items=("a", "b", "c"), answers=("LA1-1", "LA2-2", "LA3-3")))
+    assert any("ratings 0-2, but 'responses' allows 0-3" in p for p in short_scale.problems())
+    with pytest.raises(AssertionError, match="ratings 0-2"):
+        check_instrument(short_scale, valid=[{"responses": [0, 3, 2]}], invalid=[{"responses": [4, 0, 0]}])
+    # One answer code given twice: written and read back, rating 1 would come back as 0.
+    repeated = replace(toy_instrument, fhir=FhirMapping(form="00000-0", items=("a", "b", "c"), answers=("LA1-1", "LA1-1", "LA3-3", "LA4-4")))
+    with pytest.raises(AssertionError, match="FHIR round trip gives other answers"):
+        check_instrument(repeated, valid=[{"responses": [0, 1, 2]}], invalid=[{"responses": [4, 0, 0]}])

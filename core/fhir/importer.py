@@ -386,3 +386,24 @@ def _check_claims(administration: Administration, source: str) -> list[Problem]:
         for score, value, where in administration.claimed
         if computed.get(score) != value
     ]
+
+
+def round_trip_problems(instrument: Instrument, administration: Mapping[str, Any]) -> list[str]:
+    """For plugin authors' tests: an administration written as a QuestionnaireResponse and read
+    back must give the same entry (empty list when it does, or when there is no form to write)."""
+    from .export import form_of, questionnaire_response
+
+    if form_of(instrument) is None:
+        return []
+    entry = {"instrument": instrument.id, "date": "2000-01-01", **administration}
+    patient = {"identifier": {"value": "conformance"}}
+    try:
+        response = questionnaire_response(instrument, entry, patient)
+        found, _ = administrations({**response, "subject": patient}, {instrument.id: instrument}, "conformance", "<round trip>")
+    except (PlanError, LookupError, TypeError, ValueError) as exc:
+        lines = [str(p) for p in getattr(exc, "problems", [])] or [f"{type(exc).__name__}: {exc}"]
+        return [f"FHIR round trip fails: {line}" for line in lines]
+    expected = {k: v for k, v in entry.items() if k in ("instrument", "date", instrument.data_key, *(instrument.fhir.extras if instrument.fhir else {}))}
+    if [a.entry() for a in found] != [expected]:
+        return ["FHIR round trip gives other answers than were written (check items, answers and low/high)"]
+    return []

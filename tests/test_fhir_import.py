@@ -304,3 +304,12 @@ def test_a_third_party_instrument_exports_and_imports(run: Callable[..., Any], m
     imported = run("import", empty, source)
     assert imported.code == 0, imported.err
     assert f"  - instrument: pcl-5\n    date: 2026-10-01\n    responses: {answers}\n" in imported.out
+
+
+def test_windows_line_endings_are_kept(run: Callable[..., Any], plan: Path, tmp_path: Path) -> None:
+    before = plan.read_bytes().replace(b"\n", b"\r\n")
+    plan.write_bytes(before)
+    assert run("import", plan, dump(tmp_path, phq9_response([1] * 9)), "--write").code == 0
+    after = plan.read_bytes()
+    added = b"  - instrument: phq-9\r\n    date: 2026-12-01\r\n    responses: [1, 1, 1, 1, 1, 1, 1, 1, 1]\r\n"
+    assert after.replace(added, b"", 1) == before

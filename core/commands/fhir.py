@@ -85,6 +85,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     kind = _kind_for(plan.path, raw)
     text = raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
     new_text = checked_update(plan, text, kind, entries, engine.validate)
+    if b"\r\n" in raw:  # a file written on Windows keeps its line endings
+        new_text = new_text.replace("\n", "\r\n")
     from ..output import write_outputs
 
     write_outputs([(plan.path, new_text.encode("utf-8"))])

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..contracts import FhirMapping, Instrument
-from ..measures import short_name
+from ..measures import objective_status, short_name
 from . import systems
 
 #: The namespace of txplan's resource ids (uuid5 of this name in the URL namespace).
@@ -186,17 +186,12 @@ def _condition(diagnosis: Mapping[str, Any], patient: dict[str, str]) -> dict[st
     }
 
 
-def objective_state(objective: Mapping[str, Any], assessments: list[Mapping[str, Any]], instruments: Mapping[str, Instrument]) -> str:
-    """An objective's status: from its latest measure where it has one, else as recorded."""
-    measure = objective.get("measure")
-    if measure and measure.get("instrument") in instruments:
-        instrument = instruments[measure["instrument"]]
-        given = sorted((a for a in assessments if a.get("instrument") == instrument.id), key=lambda a: a["date"])
-        if len(given) >= 2:
-            value = instrument.score(given[-1]).scores.get(measure["score"])
-            if value is not None:
-                met = value <= measure["at_most"] if measure.get("at_most") is not None else value >= measure["at_least"]
-                return "met" if met else "in_progress"
+def objective_state(objective: Mapping[str, Any], scored: list[dict[str, Any]], instruments: Mapping[str, Instrument]) -> str:
+    """An objective's status: ``met`` or ``in_progress`` from its measure where the plan has the
+    administrations to judge it (as the documents judge it), else as recorded."""
+    measured = objective_status(dict(objective), scored, instruments)
+    if measured and measured["state"] != "no_data":
+        return "met" if measured["state"] == "met" else "in_progress"
     return str(objective.get("status") or "not_started")
 
 
@@ -212,8 +207,10 @@ def _goal_status(states: list[str]) -> tuple[str, str | None]:
 
 
 def _goal(goal: Mapping[str, Any], data: Mapping[str, Any], instruments: Mapping[str, Instrument], patient: dict[str, str], conditions: list[dict[str, str]]) -> dict[str, Any]:
-    assessments = data.get("assessments") or []
-    states = [objective_state(o, assessments, instruments) for o in goal["objectives"]]
+    scored = [
+        {**a, "score_result": instruments[a["instrument"]].score(a)} for a in data.get("assessments") or [] if a.get("instrument") in instruments
+    ]
+    states = [objective_state(o, scored, instruments) for o in goal["objectives"]]
     lifecycle, achievement = _goal_status(states)
     resource: dict[str, Any] = {"resourceType": "Goal", "lifecycleStatus": lifecycle}
     if achievement:

@@ -51,6 +51,15 @@ def test_every_resource_loads_in_the_r4_model_library(bundle: dict[str, Any]) ->
         model = fhirelementfactory.FHIRElementFactory.instantiate(resource["resourceType"], copy.deepcopy(resource))
         assert type(model).__name__ == resource["resourceType"]
         assert model.as_json()["id"] == resource["id"]
+    # The library does refuse what R4 does not allow: a missing required element, an unknown one.
+    from fhirclient.models.fhirabstractbase import FHIRValidationError
+
+    broken = copy.deepcopy(bundle)
+    careplan = resources_of(broken, "CarePlan")[0]
+    del careplan["intent"]
+    careplan["diagnosis"] = "none"
+    with pytest.raises(FHIRValidationError, match="intent"):
+        Bundle(broken, strict=True)
 
 
 def test_the_bundle_holds_what_the_plan_holds(bundle: dict[str, Any], example_text: str) -> None:

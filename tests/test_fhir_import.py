@@ -313,3 +313,18 @@ def test_windows_line_endings_are_kept(run: Callable[..., Any], plan: Path, tmp_
     after = plan.read_bytes()
     added = b"  - instrument: phq-9\r\n    date: 2026-12-01\r\n    responses: [1, 1, 1, 1, 1, 1, 1, 1, 1]\r\n"
     assert after.replace(added, b"", 1) == before
+
+
+def test_a_failed_write_leaves_the_plan_as_it_was(run: Callable[..., Any], plan: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plan is replaced in one rename; when that fails (a full disk, a locked file) the old
+    plan stays whole and no temporary file is left."""
+    before = plan.read_bytes()
+
+    def fail(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fail)
+    result = run("import", plan, dump(tmp_path, phq9_response([1] * 9)), "--write")
+    assert result.code == 4 and "the disk is full" in result.err
+    assert plan.read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".txplan-")]

@@ -236,6 +236,8 @@ def test_fhir_that_is_not_r4_is_refused(run: Callable[..., Any], plan: Path, tmp
     refusal(run, plan, tmp_path, r5, "meta.profile[0]", "FHIR 5.0 core profile")
     declared = {"resourceType": "Bundle", "fhirVersion": "3.0.2", "type": "collection", "entry": []}
     refusal(run, plan, tmp_path, declared, "Bundle.fhirVersion", "expected 4.0.1")
+    inside = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": phq9_response([1] * 9)}, {"resource": tagged}]}
+    refusal(run, plan, tmp_path, inside, "Bundle.entry[1].resource.meta.tag[0]", "is not FHIR R4")
 
 
 def test_json_that_is_not_fhir_is_refused(run: Callable[..., Any], plan: Path, tmp_path: Path) -> None:

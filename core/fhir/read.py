@@ -74,6 +74,11 @@ def parse_fhir(raw: bytes, source: str) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("resourceType"), str):
         raise _fail(source, "", "is not FHIR JSON: expected an object with a 'resourceType'")
     check_r4(data, source)
+    if data["resourceType"] == "Bundle" and isinstance(data.get("entry"), list):
+        for number, entry in enumerate(data["entry"]):
+            inner = entry.get("resource") if isinstance(entry, dict) else None
+            if isinstance(inner, dict) and isinstance(inner.get("resourceType"), str):
+                check_r4(inner, source, f"Bundle.entry[{number}].resource")
     return data
 
 
@@ -99,10 +104,11 @@ def nesting_depth(text: str) -> int:
     return deepest
 
 
-def check_r4(resource: dict[str, Any], source: str) -> None:
+def check_r4(resource: dict[str, Any], source: str, where: str = "") -> None:
     """Refuse a resource that declares another FHIR version: a ``fhirVersion`` not 4.0.x, a
-    FHIR-version tag not 4.0.x, or a version-specific core profile of another release."""
-    kind = resource["resourceType"]
+    FHIR-version tag not 4.0.x, or a version-specific core profile of another release.
+    ``where`` is the resource's path in the file (a bundle entry's), else its type."""
+    kind = where or resource["resourceType"]
     version = resource.get("fhirVersion")
     if version is not None and not (isinstance(version, str) and version.startswith("4.0")):
         raise _fail(source, f"{kind}.fhirVersion", f"is not FHIR R4: expected 4.0.1 (R4), found {_short(version)}")

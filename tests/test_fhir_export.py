@@ -251,3 +251,14 @@ def test_a_mapping_must_fit_the_instruments_answers(toy_instrument: Any) -> None
     repeated = replace(toy_instrument, fhir=FhirMapping(form="00000-0", items=("a", "b", "c"), answers=("LA1-1", "LA1-1", "LA3-3", "LA4-4")))
     with pytest.raises(AssertionError, match="FHIR round trip gives other answers"):
         check_instrument(repeated, valid=[{"responses": [0, 1, 2]}], invalid=[{"responses": [4, 0, 0]}])
+
+
+def test_a_diagnosis_code_written_twice_gives_two_conditions(run: Callable[..., Any], example_text: str, tmp_path: Path) -> None:
+    plan = tmp_path / "plan.yaml"
+    second = "  - code: F43.23\n    description: The same code, described again\n"
+    plan.write_text(example_text.replace("    primary: true\n", "    primary: true\n" + second, 1), encoding="utf-8")
+    result = run("export", plan, "--to", "fhir")
+    assert result.code == 0, result.err
+    bundle = json.loads(result.out)
+    assert len({c["id"] for c in resources_of(bundle, "Condition")}) == 2
+    assert bundle_problems(bundle) == []

@@ -89,11 +89,13 @@ def build_bundle(
     patient = b.add("Patient/client", _patient(b, data["client"]))
     practitioner = b.add("Practitioner/clinician", _practitioner(b, data["clinician"]))
     organization = b.add("Organization/practice", _organization(data["practice"]))
-    conditions = [b.add(f"Condition/{d['code']}", _condition(d, patient)) for d in _primary_first(data.get("diagnoses") or [])]
+    diagnoses = _primary_first(data.get("diagnoses") or [])
+    # A code written twice (two descriptions of one code) still gives two resources, two ids.
+    conditions = [b.add(f"Condition/{d['code']}/{_nth(diagnoses, i)}", _condition(d, patient)) for i, d in enumerate(diagnoses)]
     responses = _administrations(b, data.get("assessments") or [], instruments, patient)
     goals = [b.add(f"Goal/{goal['id']}", _goal(goal, data, instruments, patient, conditions)) for goal in data["goals"]]
     document = b.ref("DocumentReference/plan")
-    b.add("CarePlan/plan", _careplan(b, data, title, patient, practitioner, conditions, goals, entry_names, document, responses))
+    b.add("CarePlan/plan", _careplan(data, title, patient, practitioner, conditions, goals, entry_names, document, responses))
     b.add("DocumentReference/plan", _document(data, title, patient, practitioner, organization, documents))
     return b.bundle()
 
@@ -167,6 +169,11 @@ def _organization(practice: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # -- diagnoses, goals, plan -------------------------------------------------------------------
+
+
+def _nth(diagnoses: list[Mapping[str, Any]], index: int) -> int:
+    """How many diagnoses up to ``index`` (included) have the code of the one at ``index``."""
+    return sum(1 for d in diagnoses[: index + 1] if d["code"] == diagnoses[index]["code"])
 
 
 def _primary_first(diagnoses: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -268,7 +275,6 @@ def score_concept(instrument: Instrument | None, instrument_id: str, score: str)
 
 
 def _careplan(
-    b: BundleBuilder,
     data: Mapping[str, Any],
     title: str,
     patient: dict[str, str],

@@ -20,7 +20,7 @@ from typing import Any
 from ..errors import PlanError, Problem
 from ..loader import Plan, load_plan_text
 
-#: Key order of a new entry, and how values are written.
+#: Text that YAML reads back as the same string when written plain: instrument ids.
 _SIMPLE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 

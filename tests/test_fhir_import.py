@@ -210,7 +210,7 @@ def test_scores_sent_with_the_answers_must_match(run: Callable[..., Any], plan: 
     bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": response}, {"resource": score}]}
     assert run("import", plan, dump(tmp_path, bundle)).code == 0
     score["valueInteger"] = 14
-    refusal(run, plan, tmp_path, bundle, "the total score sent differs from the one computed from its answers")
+    refusal(run, plan, tmp_path, bundle, "Bundle.entry[1].resource.value[x]", "the total score sent differs from the one computed from its answers")
     del score["derivedFrom"]
     refusal(run, plan, tmp_path, {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": score}]}, "score alone")
 
@@ -330,3 +330,21 @@ def test_a_failed_write_leaves_the_plan_as_it_was(run: Callable[..., Any], plan:
     assert result.code == 4 and "the disk is full" in result.err
     assert plan.read_bytes() == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".txplan-")]
+
+
+def test_a_forms_app_response_with_groups_and_a_total_is_read(run: Callable[..., Any], plan: Path, tmp_path: Path) -> None:
+    """The shape a forms app writes: items nested in a group, linkIds as LOINC paths, a total
+    item with a decimal, a questionnaire URL that is not LOINC's (recognised by its items)."""
+    response = phq9_response([0, 1, 2, 3, 0, 1, 2, 3, 0])
+    items = response.pop("item")
+    for item in items:
+        item["linkId"] = "/44249-1" + item["linkId"]
+        del item["answer"][0]["valueCoding"]["system"]
+    total = {"linkId": "/44249-1/44261-6", "answer": [{"valueDecimal": 12}]}
+    response["item"] = [{"linkId": "/44249-1", "item": [*items, total]}]
+    response["questionnaire"] = "https://forms.example/Questionnaire/phq9|2.1"
+    result = run("import", plan, dump(tmp_path, response))
+    assert result.code == 0, result.err
+    assert "responses: [0, 1, 2, 3, 0, 1, 2, 3, 0]" in result.out
+    total["answer"] = [{"valueDecimal": 13}]
+    refusal(run, plan, tmp_path, response, "QuestionnaireResponse.item[0].item[9]", "the total score sent differs")

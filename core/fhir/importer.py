@@ -116,7 +116,9 @@ def administrations(
         try:
             _check_patient(item, index, client_identifier)
             if kind == "QuestionnaireResponse":
-                results[id(item)] = _from_response(item, mappings)
+                found_here = _from_response(item, mappings)
+                found_here.claimed = [(score, value, f"{where}.{path}") for score, value, path in found_here.claimed]
+                results[id(item)] = found_here
             elif _score_of(item, mappings) is not None:
                 scores.append((where, item))
             else:
@@ -125,7 +127,7 @@ def administrations(
             problems.append(Problem(source, None, f"{where}.{refusal.path}".rstrip("."), f"{_label(item)}: {refusal.message}"))
     for where, item in scores:
         try:
-            _attach_score(item, mappings, index, results)
+            _attach_score(item, mappings, index, results, where)
         except _Refusal as refusal:
             problems.append(Problem(source, None, f"{where}.{refusal.path}".rstrip("."), f"{_label(item)}: {refusal.message}"))
     for administration in results.values():
@@ -362,7 +364,7 @@ def _coded(part: Mapping[str, Any]) -> bool:
     return isinstance(concept, dict) and isinstance(concept.get("coding"), list) and bool(concept["coding"]) and isinstance(concept["coding"][0], dict)
 
 
-def _attach_score(resource: dict[str, Any], mappings: Mapping[str, Instrument], index: _Index, results: dict[int, Administration]) -> None:
+def _attach_score(resource: dict[str, Any], mappings: Mapping[str, Instrument], index: _Index, results: dict[int, Administration], where: str) -> None:
     """A score Observation is kept only as a check on the answers it was derived from."""
     found = _score_of(resource, mappings)
     assert found is not None
@@ -373,7 +375,7 @@ def _attach_score(resource: dict[str, Any], mappings: Mapping[str, Instrument], 
         raise _Refusal(
             "code", f"is the {_short(instrument)} {score} score alone; txplan records an administration from its answers (send the QuestionnaireResponse it is derivedFrom)"
         )
-    administration.claimed.append((score, _number(resource, "value[x]"), "value[x]"))
+    administration.claimed.append((score, _number(resource, "value[x]"), f"{where}.value[x]"))
 
 
 def _check_claims(administration: Administration, source: str) -> list[Problem]:

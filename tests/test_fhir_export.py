@@ -262,3 +262,14 @@ def test_a_diagnosis_code_written_twice_gives_two_conditions(run: Callable[..., 
     bundle = json.loads(result.out)
     assert len({c["id"] for c in resources_of(bundle, "Condition")}) == 2
     assert bundle_problems(bundle) == []
+
+
+def test_the_python_api_gives_the_same_bundle(bundle: dict[str, Any], example_path: Path) -> None:
+    """docs/fhir.md's 'From Python' example."""
+    import datetime as dt
+
+    import txplan
+    from txplan.fhir.export import plan_bundle
+
+    engine = txplan.Engine()
+    assert plan_bundle(engine, engine.load(example_path), as_of=dt.date.fromisoformat(AS_OF)) == bundle

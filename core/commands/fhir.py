@@ -9,39 +9,22 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import EXIT_OK, OutputError, PlanError, UsageError
+from ..errors import EXIT_OK, OutputError, UsageError
 from .common import as_of_date, engine_for
 
 #: Export targets (one for now: the issue asks for FHIR R4 only).
 TARGETS = ("fhir",)
-#: The rendered documents attached to the DocumentReference: (format, media type).
-ATTACHED = (("markdown", "text/markdown"), ("docx", None))
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the plan as one FHIR R4 Bundle to ``-o FILE`` or standard output."""
-    from ..fhir.export import build_bundle
-    from ..fhir.uscore import bundle_problems
+    from ..fhir.export import plan_bundle
 
     if args.to not in TARGETS:
         raise UsageError(f"unknown export target '{args.to}' (available: {', '.join(TARGETS)})")
     engine = engine_for(args)
     plan = engine.load(args.plan)
-    problems = engine.validate(plan)
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        raise PlanError(f"{args.plan}: not exported: the plan is not valid", problems=errors)
-    as_of = as_of_date(args.as_of) if args.as_of else None
-    document = engine.render_document(plan, problems, as_of=as_of)
-    attached = []
-    for name, media_type in ATTACHED:
-        output_format = engine.output_format(name)
-        attached.append((media_type or output_format.media_type, engine.render_with(output_format, document)))
-    names = {f"{lib.namespace}.{entry.id}": entry.name for lib in engine.libraries.values() for entry in lib.entries}
-    bundle = build_bundle(plan.data, engine.host.instruments, names, attached, document.title)
-    broken = bundle_problems(bundle)
-    if broken:  # txplan's own bug: never hand an EHR a bundle that breaks the promises
-        raise RuntimeError("the FHIR bundle failed txplan's own checks: " + "; ".join(broken[:3]))
+    bundle = plan_bundle(engine, plan, as_of=as_of_date(args.as_of) if args.as_of else None)
     content = (json.dumps(bundle, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     if args.output in (None, "-"):
         sys.stdout.buffer.write(content)

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..contracts import FhirMapping, Instrument
+from ..errors import PlanError
 from ..measures import objective_status, short_name
 from . import systems
 
@@ -65,6 +66,34 @@ class BundleBuilder:
             "type": "collection",
             "entry": self.entries,
         }
+
+
+#: The rendered documents attached to the DocumentReference: (format, media type or None for
+#: the format's own).
+ATTACHED = (("markdown", "text/markdown"), ("docx", None))
+
+
+def plan_bundle(engine: Any, plan: Any, *, as_of: Any = None) -> dict[str, Any]:
+    """The Bundle for ``plan`` (a :class:`txplan.loader.Plan`) rendered with ``engine`` (a
+    :class:`txplan.Engine`; its pack words the attached documents, which state objectives'
+    status as of ``as_of``, default today). :class:`PlanError` if the plan is not valid."""
+    from .uscore import bundle_problems
+
+    problems = engine.validate(plan)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise PlanError(f"{plan.source}: not exported: the plan is not valid", problems=errors)
+    document = engine.render_document(plan, problems, as_of=as_of)
+    attached = []
+    for name, media_type in ATTACHED:
+        output_format = engine.output_format(name)
+        attached.append((media_type or output_format.media_type, engine.render_with(output_format, document)))
+    names = {f"{lib.namespace}.{entry.id}": entry.name for lib in engine.libraries.values() for entry in lib.entries}
+    bundle = build_bundle(plan.data, engine.host.instruments, names, attached, document.title)
+    broken = bundle_problems(bundle)
+    if broken:  # txplan's own bug: never hand an EHR a bundle that breaks the promises
+        raise RuntimeError("the FHIR bundle failed txplan's own checks: " + "; ".join(broken[:3]))
+    return bundle
 
 
 def plan_identity(data: Mapping[str, Any]) -> str:

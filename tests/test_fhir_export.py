@@ -273,3 +273,8 @@ def test_the_python_api_gives_the_same_bundle(bundle: dict[str, Any], example_pa
 
     engine = txplan.Engine()
     assert plan_bundle(engine, engine.load(example_path), as_of=dt.date.fromisoformat(AS_OF)) == bundle
+
+
+def test_the_same_plan_gives_the_same_bytes(run: Callable[..., Any], example_path: Path) -> None:
+    first = run("export", example_path, "--to", "fhir", "--as-of", AS_OF).out
+    assert first == run("export", example_path, "--to", "fhir", "--as-of", AS_OF).out

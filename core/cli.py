@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .commands import catalogue, packs, plans
+from .commands import fhir as fhir_command
 from .commands import render as render_command
 from .console import silence
 from .errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, Interrupted, TxplanError
@@ -200,6 +201,7 @@ def _parser() -> argparse.ArgumentParser:
     example.add_argument("-o", "--output", metavar="FILE", help="file to write (default: standard output); never replaces an existing file")
     example.add_argument("--force", action="store_true", help="replace FILE if it exists")
     example.set_defaults(command=plans.cmd_example)
+    fhir_command.add_parsers(commands, common)
     return parser
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from .commands import catalogue, packs, plans
+from .commands import catalogue, lifecycle, packs, plans
 from .commands import render as render_command
 from .console import silence
 from .errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, Interrupted, TxplanError
@@ -191,6 +191,17 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("file", metavar="FILE", help="YAML or JSON file with the answers")
     score.add_argument("--json", action="store_true", help="print JSON")
     score.set_defaults(command=catalogue.cmd_score)
+
+    due = commands.add_parser("due", parents=[common], help="list reviews and reassessments due across a caseload", description="List what is due for each plan under the paths given (folders are searched recursively): reviews, reassessments, plan ends, missing signatures, objectives past their target date, and each plan's check status. Exit 1 when anything is overdue, 2 when a plan cannot be read or is not valid (the others are still listed).")
+    due.add_argument("paths", nargs="+", metavar="PATH", help="plan files and folders of plans")
+    due.add_argument("--within", type=int, metavar="DAYS", help="only plans with a review, reassessment or plan end due within DAYS days (overdue included)")
+    due.add_argument("--as-of", metavar="DATE", help="the date to judge at (default: today)")
+    due.add_argument("--clinician", metavar="NAME", help="only plans whose clinician's name contains NAME (any case)")
+    due.add_argument("--payer", metavar="PROFILE", help="the check profile for each plan's check status (default: the pack's, else commercial-default)")
+    due.add_argument("--pack", metavar="NAME|DIR", help="template pack (its requirements and check settings)")
+    due.add_argument("--json", action="store_true", help="print JSON")
+    due.add_argument("--ics", metavar="FILE", help="also write an iCalendar file of what is due (client initials and what is due only); never replaces a file")
+    due.set_defaults(command=lifecycle.cmd_due)
 
     example = commands.add_parser("example", parents=[common], help="write the bundled example plan", description="Write the bundled example plan, to start a plan of your own from it.")
     example.add_argument("-o", "--output", metavar="FILE", help="file to write (default: standard output); never replaces an existing file")

@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from . import timeline
 from .contracts import Instrument
 from .errors import Problem
 from .fieldpath import PathTuple
@@ -44,6 +45,7 @@ def problems(plan: Plan, instruments: Mapping[str, Instrument] | None = None) ->
             out.append(plan.problem((*path, "id"), "this goal is not served by any intervention; list its id in an intervention's goals", "warning"))
 
     _dates(plan, out)
+    out.extend(timeline.problems(plan, goal_ids, objective_ids))
     _measures(plan, instruments or {}, out)
     primaries = [path for path, diagnosis in _items(data, "diagnoses") if diagnosis.get("primary") is True]
     for path in primaries[1:]:
@@ -121,6 +123,14 @@ def _dated(data: dict[str, Any]) -> Iterator[tuple[PathTuple, dt.date, str]]:
             target = _date(objective.get("target_date"))
             if target:
                 yield (*opath, "target_date"), target, "target date"
+    for rpath, revision in _items(data, "revisions"):
+        when = _date(revision.get("date"))
+        if when:
+            yield (*rpath, "date"), when, "revision date"
+    discharge = data.get("discharge")
+    when = _date(discharge.get("date")) if isinstance(discharge, dict) else None
+    if when:
+        yield ("discharge", "date"), when, "discharge date"
     reviews = data.get("review_dates")
     if isinstance(reviews, list):
         for index, value in enumerate(reviews):

@@ -1,0 +1,87 @@
+"""``txplan due``: the plan over time, across a caseload."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, OutputError, UsageError
+from .common import as_of_date, count, engine_for, print_json
+
+
+def cmd_due(args: argparse.Namespace) -> int:
+    """List what is due for each plan under the paths given, most overdue first. Exit 1 when
+    anything is overdue, 2 when a plan could not be read or is not valid (the others are still
+    listed), 0 otherwise. ``--ics`` also writes an iCalendar file, never over an existing one."""
+    from ..due import caseload
+
+    if args.within is not None and args.within < 0:
+        raise UsageError("--within must be 0 or more days")
+    ics_target = Path(args.ics) if args.ics else None
+    if ics_target is not None:
+        _refuse_existing(ics_target)
+    engine = engine_for(args)
+    due = caseload(args.paths, as_of=as_of_date(args.as_of), within=args.within, clinician=args.clinician, engine=engine, payer=args.payer)
+    if ics_target is not None:
+        from ..ics import caseload_calendar
+        from ..output import write_outputs
+
+        content = caseload_calendar(due)
+        _refuse_existing(ics_target)  # it may have appeared while the caseload was read
+        write_outputs([(ics_target, content)])
+    for problem in due["problems"]:
+        where = problem["file"] if problem["line"] is None else f"{problem['file']}:{problem['line']}"
+        print(f"{where}: {problem['path'] + ': ' if problem['path'] else ''}{problem['message']}", file=sys.stderr)
+    if args.json:
+        print_json(due)
+    else:
+        _print_text(due)
+    if ics_target is not None:
+        print(f"wrote {ics_target}", file=sys.stderr)
+    if due["problems"]:
+        return EXIT_BAD_INPUT
+    return EXIT_CHECK_FAILED if due["overdue"] else EXIT_OK
+
+
+def _refuse_existing(target: Path) -> None:
+    if target.exists() or target.is_symlink():
+        raise OutputError(f"{target} already exists; txplan due never replaces a file: choose another name")
+    if not target.parent.is_dir():
+        raise OutputError(f"cannot write {target}: the folder {target.parent} does not exist")
+
+
+def _print_text(due: dict[str, Any]) -> None:
+    plans = due["plans"]
+    overdue = sum(p["overdue"] for p in plans)
+    for plan in plans:
+        period = f"{plan['period']['start']} to {plan['period']['end']}" if plan["period"]["end"] else f"from {plan['period']['start']}"
+        print(f"{'OVERDUE' if plan['overdue'] else 'ok'}  {plan['file']}: {plan['client']} ({plan['clinician']}), plan {period}")
+        if plan["next_review"] is None:
+            print("    review: no scheduled review left (add review_dates)")
+        for item in plan["items"]:
+            print(f"    {_item_words(item)}")
+        if plan["signatures_missing"]:
+            print(f"    signatures missing: {', '.join(plan['signatures_missing'])}")
+        if plan["objectives_past_target"]:
+            print(f"    target date passed, not met: {', '.join(plan['objectives_past_target'])}")
+        check = plan["check"]
+        print(f"    check ({check['profile']}): {count(check['errors'], 'error')}, {count(check['warnings'], 'warning')}")
+    summary = f"as of {due['as_of']}: {count(len(plans), 'plan')} listed, {overdue} overdue"
+    if due["discharged"]:
+        summary += f"; {count(len(due['discharged']), 'discharged plan')} not listed"
+    if due["problems"]:
+        files = len({p["file"] for p in due["problems"]})
+        summary += f"; {count(files, 'file')} could not be listed (see above)"
+    print(summary)
+
+
+def _item_words(item: dict[str, Any]) -> str:
+    """``PHQ-9 reassessment due since 2026-11-08 (29 days overdue)``."""
+    what = {"review": "review", "plan_end": "plan end"}.get(item["kind"], f"{item['what']} reassessment")
+    days = item["days"]
+    if days < 0:
+        return f"{what} due since {item['date']} ({count(-days, 'day')} overdue)" if item["kind"] != "plan_end" else f"plan end passed on {item['date']} ({count(-days, 'day')} ago)"
+    when = "today" if days == 0 else f"in {count(days, 'day')}"
+    return f"{what} due {item['date']} ({when})" if item["kind"] != "plan_end" else f"plan ends {item['date']} ({when})"

@@ -50,7 +50,11 @@ def select_profile(engine: Any, requested: str | None) -> tuple[PayerProfile, di
 
 
 def run_checks(engine: Any, plan: Plan, profile: PayerProfile, params: dict[str, Any], as_of: dt.date) -> list[Reported]:
-    """Every finding of the profile's checks on a valid ``plan``, in line order."""
+    """Every finding of the profile's checks on a valid ``plan``, in line order. A discharged plan
+    is judged as of its discharge date when that is earlier: nothing falls due after treatment ended."""
+    discharged = (plan.data.get("discharge") or {}).get("date")
+    if isinstance(discharged, str) and discharged < as_of.isoformat():
+        as_of = dt.date.fromisoformat(discharged)
     results = {}
     for index, assessment in enumerate(plan.data.get("assessments") or []):
         instrument = engine.host.instruments.get(assessment.get("instrument"))

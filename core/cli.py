@@ -139,7 +139,8 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--payer", metavar="PROFILE", help="payer profile for --check (default: the pack's, else commercial-default)")
     render.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="render in N processes (0: one per CPU; default 1)")
     render.add_argument("--as-of", metavar="DATE", help="the date objectives' status is stated at, and --check judges at (default: today)")
-    render.set_defaults(command=render_command.cmd_render)
+    render.add_argument("--document", choices=("plan", "review", "discharge"), default="plan", help="which document: the plan (default), the review of its latest revision, or the discharge summary (--jobs applies to plans only)")
+    render.set_defaults(command=lifecycle.cmd_render)
 
     validate = commands.add_parser("validate", parents=[common], help="check plans and list every problem", description="Check plans against the effective schema and list every problem.")
     validate.add_argument("plans", nargs="+", metavar="PLAN")

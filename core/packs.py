@@ -50,6 +50,18 @@ class TemplatePack:
         """Section names in document order (this pack's, or the nearest ancestor's)."""
         return next(list(p.manifest["sections"]) for p in self.chain() if "sections" in p.manifest)
 
+    def sections_for(self, kind: str) -> list[str]:
+        """Section names of document ``kind`` in order: ``plan`` (:attr:`sections`), ``review``
+        or ``discharge`` (``documents.<kind>.sections`` of this pack or the nearest ancestor
+        that gives them); :class:`PackError` when no pack in the chain has that document."""
+        if kind == "plan":
+            return self.sections
+        for pack in self.chain():
+            document = pack.manifest.get("documents", {}).get(kind)
+            if document:
+                return list(document["sections"])
+        raise PackError(f"template pack '{self.name}' has no '{kind}' document (documents.{kind}.sections in pack.yaml)")
+
     @cached_property
     def labels(self) -> dict[str, Any]:
         """Labels merged along the chain; the most specific pack wins, group by group."""

@@ -4,10 +4,14 @@ one, reporting every problem at once (``txplan pack check``)."""
 from __future__ import annotations
 
 import shutil
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from .errors import OutputError, PackError, Problem, TxplanError
+
+#: The bundled discharged plan `pack check` renders the discharge summary from.
+DISCHARGED_SAMPLE = "discharged-plan.yaml"
 
 PACK_YAML = """\
 # {name}: a txplan template pack. It changes the documents without touching code.
@@ -34,6 +38,15 @@ extends: {extends}
 # Section order: each name is rendered from templates/<name>.md.j2, here or in the pack extended.
 # Leave it out to keep the order of the pack extended, which is:
 {sections}
+
+# The other documents, each with its own sections: the Treatment Plan Review (txplan render
+# --document review) and the discharge summary (--document discharge). Leave them out to keep
+# those of the pack extended.
+# documents:
+#   review:
+#     sections: [letterhead, client_profile, review_overview, review_objectives, review_scores, review_changes, review_signatures]
+#   discharge:
+#     sections: [letterhead, client_profile, discharge_overview, discharge_outcomes, discharge_scores, discharge_aftercare, discharge_signatures]
 
 # Headings and fixed text, by key: give only those you want to change (or translate).
 # `txplan pack new` copied none; see the pack extended for every key.
@@ -99,13 +112,14 @@ def check_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
     import jinja2
 
     from .context import build_context
-    from .contracts import RenderedDocument, Section
+    from .contracts import RenderedDocument
+    from .documents import KINDS, kind_context
     from .loader import load_plan_file
     from .packs import image_problem, resolve_pack
-    from .pipeline import _all_libraries, _with_alerts, render_seconds_setting, render_template
+    from .pipeline import _all_libraries, render_seconds_setting
     from .safe_paths import MAX_LOGO_BYTES, UnsafePackPath, read_inside
     from .schema import compose_schema
-    from .templating import PackTemplateError, make_environment
+    from .templating import make_environment
 
     problems: list[str] = []
     try:
@@ -152,11 +166,46 @@ def check_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
         problems.extend(exc.lines())
         libraries = dict(host.intervention_libraries)
     schema = compose_schema(host.instruments.values(), libraries.values(), pack.requires)
-    plan = load_plan_file(sample_plan)
-    context = build_context(plan.data, schema, pack.labels, host.instruments, libraries, pack.practice)
-    sections: list[Section] = []
     seconds = render_seconds_setting()  # the same limit as rendering: an endless loop must not hang the check
-    for section in _with_alerts(pack.sections):
+    documents = []
+    for kind in KINDS:
+        # Each document kind is rendered from a sample plan that has what it needs: the bundled
+        # example (which has a revision) for the plan and the review, a discharged one for the
+        # discharge summary.
+        try:
+            kind_sections = pack.sections_for(kind)
+        except TxplanError as exc:
+            problems.extend(exc.lines())
+            continue
+        plan = load_plan_file(sample_plan if kind != "discharge" else Path(str(resources.files("txplan.examples").joinpath(DISCHARGED_SAMPLE))))
+        context = kind_context(kind, plan, build_context(plan.data, schema, pack.labels, host.instruments, libraries, pack.practice), host.instruments)
+        sections = _render_sections(pack, env, kind_sections, context, broken, name, seconds, problems)
+        documents.append((context, sections))
+    for output_format in host.output_formats.values():
+        for context, sections in documents:
+            try:
+                if output_format.prepare is not None:
+                    output_format.prepare(pack)
+                # The sample plan goes through every format whole, so what fails only in a writer
+                # (a control character a template produces, a logo Word cannot place) is found here.
+                output_format.render(RenderedDocument(str(context["title"]), tuple(sections), context, pack))
+            except TxplanError as exc:
+                problems.extend(exc.lines())
+            except Exception as exc:  # noqa: BLE001 - a format plugin's own failure, named
+                problems.append(f"output format '{output_format.name}' failed on the sample plan: {type(exc).__name__}")
+    return list(dict.fromkeys(problems))  # a fault seen by two steps is reported once
+
+
+def _render_sections(pack: Any, env: Any, kind_sections: list[str], context: dict[str, Any], broken: set[str], name: str, seconds: float, problems: list[str]) -> list[Any]:
+    """Render one document's sections for the check, adding each failure to ``problems``."""
+    import jinja2
+
+    from .contracts import Section
+    from .pipeline import _with_alerts, render_template
+    from .templating import PackTemplateError
+
+    sections: list[Section] = []
+    for section in _with_alerts(kind_sections):
         template_name = f"{section}.md.j2"
         if template_name in broken:
             continue
@@ -172,18 +221,7 @@ def check_pack(spec: str, host: Any, sample_plan: Path) -> list[str]:
             problems.append(f"template pack '{name}': {exc}")
         except TxplanError as exc:
             problems.extend(exc.lines())
-    for output_format in host.output_formats.values():
-        try:
-            if output_format.prepare is not None:
-                output_format.prepare(pack)
-            # The sample plan goes through every format whole, so what fails only in a writer
-            # (a control character a template produces, a logo Word cannot place) is found here.
-            output_format.render(RenderedDocument(str(context["title"]), tuple(sections), context, pack))
-        except TxplanError as exc:
-            problems.extend(exc.lines())
-        except Exception as exc:  # noqa: BLE001 - a format plugin's own failure, named
-            problems.append(f"output format '{output_format.name}' failed on the sample plan: {type(exc).__name__}")
-    return list(dict.fromkeys(problems))  # a fault seen by two steps is reported once
+    return sections
 
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".svg", ".tif", ".tiff", ".webp")

@@ -1,4 +1,4 @@
-"""``txplan due``: the plan over time, across a caseload."""
+"""The plan over time: ``txplan due`` across a caseload, and ``txplan render --document review|discharge``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, OutputError, UsageError
+from ..errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, OutputError, PlanError, UsageError
 from .common import as_of_date, count, engine_for, print_json
 
 
@@ -85,3 +85,59 @@ def _item_words(item: dict[str, Any]) -> str:
         return f"{what} due since {item['date']} ({count(-days, 'day')} overdue)" if item["kind"] != "plan_end" else f"plan end passed on {item['date']} ({count(-days, 'day')} ago)"
     when = "today" if days == 0 else f"in {count(days, 'day')}"
     return f"{what} due {item['date']} ({when})" if item["kind"] != "plan_end" else f"plan ends {item['date']} ({when})"
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """``txplan render``: the plan document goes to :func:`txplan.commands.render.cmd_render`;
+    ``--document review`` or ``discharge`` renders that document of each plan, one plan at a
+    time, each plan's outputs all together or not at all. Default names are
+    ``<plan>-review.<ext>`` and ``<plan>-discharge.<ext>``, so they never replace the plan's own
+    document."""
+    from . import render as render_command
+
+    if args.document == "plan":
+        return render_command.cmd_render(args)
+    from ..documents import render_kind
+    from ..output import ensure_folder, write_outputs
+
+    engine = engine_for(args)
+    engine.pack.sections_for(args.document)  # a pack without this document fails before any plan
+    formats = render_command._formats(engine, args.format)
+    for fmt in formats:
+        engine.prepare(fmt)
+    plans = [Path(p) for p in args.plans]
+    targets = render_command._targets([p.with_name(f"{p.stem}-{args.document}{p.suffix}") for p in plans], formats, args.output)
+    inputs = {render_command._identity(p): p for p in plans}
+    checker = render_command.checker_for(engine, args.check, args.payer)
+    failed = refused = 0
+    for plan_path, (_, outputs) in zip(plans, targets):
+        for _, path in outputs:
+            if render_command._identity(path) in inputs:
+                raise UsageError(f"output {path} is the input plan {plan_path}; txplan never overwrites a plan")
+        try:
+            plan = engine.load(plan_path)
+            document = render_kind(engine, plan, args.document, as_of=engine.as_of)
+        except PlanError as exc:
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+            print(f"txplan: {plan_path}: not rendered", file=sys.stderr)
+            failed += 1
+            continue
+        if checker is not None:
+            findings = checker(plan)
+            for finding in findings:
+                print(finding, file=sys.stderr)
+            if any(f.severity == "error" for f in findings):
+                print(f"txplan: {plan_path}: not written: the insurer-readiness check found errors", file=sys.stderr)
+                refused += 1
+                continue
+        rendered = [(path, engine.render_with(fmt, document)) for fmt, path in outputs]
+        for folder in {path.parent for path, _ in rendered}:
+            ensure_folder(folder)
+        write_outputs(rendered)
+        for path, _ in rendered:
+            print(f"wrote {path}")
+    if failed:
+        print(f"txplan: {failed} of {len(plans)} plans could not be rendered", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return EXIT_CHECK_FAILED if refused else EXIT_OK

@@ -204,6 +204,12 @@ def _parser() -> argparse.ArgumentParser:
     due.add_argument("--ics", metavar="FILE", help="also write an iCalendar file of what is due (client initials and what is due only); never replaces a file")
     due.set_defaults(command=lifecycle.cmd_due)
 
+    diff = commands.add_parser("diff", parents=[common], help="show what changed between two versions of a plan", description="Show what changed from OLD to NEW, two versions of one client's plan, by field path, in a clinician's words (goal G2 added; objective G1.1 met on 2026-11-30; PHQ-9 given 2026-11-09).")
+    diff.add_argument("old", metavar="OLD", help="the earlier version")
+    diff.add_argument("new", metavar="NEW", help="the later version")
+    diff.add_argument("--json", action="store_true", help="print JSON: a list of {path, change, message}")
+    diff.set_defaults(command=lifecycle.cmd_diff)
+
     example = commands.add_parser("example", parents=[common], help="write the bundled example plan", description="Write the bundled example plan, to start a plan of your own from it.")
     example.add_argument("-o", "--output", metavar="FILE", help="file to write (default: standard output); never replaces an existing file")
     example.add_argument("--force", action="store_true", help="replace FILE if it exists")

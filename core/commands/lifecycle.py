@@ -141,3 +141,34 @@ def cmd_render(args: argparse.Namespace) -> int:
         print(f"txplan: {failed} of {len(plans)} plans could not be rendered", file=sys.stderr)
         return EXIT_BAD_INPUT
     return EXIT_CHECK_FAILED if refused else EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """What changed from OLD to NEW, two versions of one client's plan, by field path. Both must
+    be valid; plans of different clients (name or date of birth differ) are refused."""
+    from ..diff import plan_diff
+
+    engine = engine_for(args)
+    plans = []
+    problems = []
+    for name in (args.old, args.new):
+        try:
+            plan = engine.load(name)
+            problems.extend(p for p in engine.validate(plan) if p.severity == "error")
+            plans.append(plan)
+        except PlanError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise PlanError("cannot compare: fix these first (txplan validate)", problems)
+    old, new = plans
+    for key in ("name", "date_of_birth"):
+        if old.data["client"][key] != new.data["client"][key]:
+            raise UsageError(f"{args.old} and {args.new} are plans of different clients (client.{key} differs); txplan diff compares versions of one client's plan")
+    changes = plan_diff(old.data, new.data, engine.host.instruments)
+    if args.json:
+        print_json(changes)
+        return EXIT_OK
+    for change in changes:
+        print(f"{change['path']}: {change['message']}")
+    print(f"{count(len(changes), 'change')} from {args.old} to {args.new}")
+    return EXIT_OK

@@ -210,6 +210,13 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("--json", action="store_true", help="print JSON: a list of {path, change, message}")
     diff.set_defaults(command=lifecycle.cmd_diff)
 
+    renew = commands.add_parser("renew", parents=[common], help="start the next plan period from a plan", description="Write the next period's plan: client, clinician, practice, diagnoses and strengths carried; met objectives closed into renewal.closed; open ones carried with baselines from the latest administrations; new dates proposed from the old period's length; signatures cleared. Never replaces a file; `txplan check` then lists what is still to decide.")
+    renew.add_argument("plan", metavar="PLAN", help="the current plan")
+    renew.add_argument("-o", "--output", required=True, metavar="NEXT", help="the new plan file to write (must not exist)")
+    renew.add_argument("--payer", metavar="PROFILE", help="the check profile for the list of what is still to decide")
+    renew.add_argument("--pack", metavar="NAME|DIR", help="template pack (its requirements and check settings)")
+    renew.set_defaults(command=lifecycle.cmd_renew)
+
     example = commands.add_parser("example", parents=[common], help="write the bundled example plan", description="Write the bundled example plan, to start a plan of your own from it.")
     example.add_argument("-o", "--output", metavar="FILE", help="file to write (default: standard output); never replaces an existing file")
     example.add_argument("--force", action="store_true", help="replace FILE if it exists")

@@ -45,6 +45,7 @@ BUILTIN_PLUGINS = (
     "txplan.plugins.checks.payer_rules",
     "txplan.plugins.checks.clinical_record",
     "txplan.plugins.checks.discharge",
+    "txplan.plugins.checks.renewal",
     "txplan.plugins.checks.profiles",
 )
 

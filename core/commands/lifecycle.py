@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,7 @@ def cmd_due(args: argparse.Namespace) -> int:
 
 def _refuse_existing(target: Path) -> None:
     if target.exists() or target.is_symlink():
-        raise OutputError(f"{target} already exists; txplan due never replaces a file: choose another name")
+        raise OutputError(f"{target} already exists; txplan never replaces it here: choose another name")
     if not target.parent.is_dir():
         raise OutputError(f"cannot write {target}: the folder {target.parent} does not exist")
 
@@ -172,3 +173,44 @@ def cmd_diff(args: argparse.Namespace) -> int:
         print(f"{change['path']}: {change['message']}")
     print(f"{count(len(changes), 'change')} from {args.old} to {args.new}")
     return EXIT_OK
+
+
+def cmd_renew(args: argparse.Namespace) -> int:
+    """Write the next period's plan from PLAN to NEXT (never over an existing file), check that
+    it validates, and list what the clinician must still decide."""
+    from ..checks import run_checks, select_profile
+    from ..output import write_outputs
+    from ..renew import renew, renewed_yaml
+
+    target = Path(args.output)
+    _refuse_existing(target)
+    engine = engine_for(args)
+    plan = engine.load(args.plan)
+    errors = [p for p in engine.validate(plan) if p.severity == "error"]
+    if errors:
+        raise PlanError("cannot renew: fix these first (txplan validate)", errors)
+    if isinstance(plan.data.get("discharge"), dict):
+        raise UsageError(f"{args.plan}: the client was discharged (discharge.date); a discharged plan is not renewed")
+    content = renewed_yaml(renew(plan.data, engine.host.instruments), Path(args.plan).name)
+    renewed = _written_back(content, str(target))
+    problems = [p for p in engine.validate(renewed) if p.severity == "error"]
+    if problems:  # a bug of ours, never the user's: say so rather than write a plan that does not load
+        raise PlanError("the renewed plan does not validate; nothing was written (please report this)", problems)
+    _refuse_existing(target)
+    write_outputs([(target, content)])
+    print(f"wrote {target}")
+    profile, params = select_profile(engine, args.payer)
+    # Judged as of the new period's start when that is still to come: the plan is for then.
+    starts = dt.date.fromisoformat(renewed.data["plan"]["start_date"])
+    findings = run_checks(engine, renewed, profile, params, max(as_of_date(None), starts))
+    for finding in findings:
+        print(finding)
+    print(f"{count(sum(f.severity == 'error' for f in findings), 'thing')} still to decide or complete before signing ({profile.id}); see renewal.to_decide")
+    return EXIT_OK
+
+
+def _written_back(content: bytes, source: str) -> Any:
+    """The renewed plan as it will be read from its file (with its lines), before it is written."""
+    from ..loader import load_plan_bytes
+
+    return load_plan_bytes(content, source)

@@ -31,6 +31,7 @@ MEDICARE = PayerProfile(
         "discharge-goal-outcomes": "error",
         "discharge-final-measure": "warning",
         "discharge-aftercare": "error",
+        "renewal-to-decide": "error",
     },
     {"max_plan_age_days": 365},
 )
@@ -59,6 +60,7 @@ ACCREDITATION = PayerProfile(
         "discharge-goal-outcomes": "error",
         "discharge-final-measure": "error",
         "discharge-aftercare": "error",
+        "renewal-to-decide": "error",
     },
     {"review_interval_days": 90, "client_signature_required": True},
 )
@@ -91,6 +93,7 @@ COMMERCIAL = PayerProfile(
         "discharge-goal-outcomes": "error",
         "discharge-final-measure": "warning",
         "discharge-aftercare": "error",
+        "renewal-to-decide": "error",
     },
     {"max_plan_age_days": 365, "review_interval_days": 90},
 )

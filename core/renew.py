@@ -14,6 +14,7 @@ decide on is listed under ``renewal.to_decide``, which ``txplan check`` reports 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
@@ -35,8 +36,8 @@ def renew(data: Mapping[str, Any], instruments: Mapping[str, Any]) -> dict[str, 
     start = old_end or dt.date.today()
     end = _period_end(old_start, old_end, start)
     to_decide: list[dict[str, str]] = []
-    new: dict[str, Any] = {key: _copy(data[key]) for key in CARRIED if key in data}
-    new["plan"] = {**_copy(data["plan"]), "start_date": start.isoformat(), "end_date": end.isoformat()}
+    new: dict[str, Any] = {key: copy.deepcopy(data[key]) for key in CARRIED if key in data}
+    new["plan"] = {**copy.deepcopy(data["plan"]), "start_date": start.isoformat(), "end_date": end.isoformat()}
     to_decide.append({"path": "plan.end_date", "what": f"the new period is proposed as {start.isoformat()} to {end.isoformat()}, as long as the last one: confirm it"})
 
     latest = _latest_administrations(data)
@@ -56,10 +57,10 @@ def renew(data: Mapping[str, Any], instruments: Mapping[str, Any]) -> dict[str, 
                 continue
             objectives.append(_carried_objective(objective, len(goals), len(objectives), start, end, scored, instruments, to_decide))
         if objectives:
-            goals.append({**_copy(goal), "objectives": objectives})
+            goals.append({**copy.deepcopy(goal), "objectives": objectives})
     if not goals:
         # Every objective closed: the plan needs new goals; the old ones are kept to rewrite.
-        goals = [_copy(g) for g in data["goals"]]
+        goals = [copy.deepcopy(g) for g in data["goals"]]
         to_decide.append({"path": "goals", "what": "every objective was met or discontinued: write this period's goals and objectives, or discharge instead"})
     new["goals"] = goals
     kept_goals = {g["id"] for g in goals}
@@ -68,7 +69,7 @@ def renew(data: Mapping[str, Any], instruments: Mapping[str, Any]) -> dict[str, 
         served = [g for g in intervention["goals"] if g in kept_goals]
         if served:
             kept_objectives = {o["id"] for g in goals for o in g["objectives"]}
-            carried = {**_copy(intervention), "goals": served}
+            carried = {**copy.deepcopy(intervention), "goals": served}
             if "objectives" in intervention:
                 carried["objectives"] = [o for o in intervention["objectives"] if o in kept_objectives]
                 if not carried["objectives"]:
@@ -77,14 +78,14 @@ def renew(data: Mapping[str, Any], instruments: Mapping[str, Any]) -> dict[str, 
     new["interventions"] = interventions
     for key in CARRIED_AFTER:
         if key in data:
-            new[key] = _copy(data[key])
+            new[key] = copy.deepcopy(data[key])
     reviews = _review_dates(data, old_start, start, end)
     if reviews:
         new["review_dates"] = reviews
         to_decide.append({"path": "review_dates", "what": "review dates are proposed at the last period's interval: confirm them"})
     for key in ("discharge_criteria", "safety_plan", "risk_assessment"):
         if key in data:
-            new[key] = _copy(data[key])
+            new[key] = copy.deepcopy(data[key])
     to_decide.append({"path": "medical_necessity", "what": "write the medical-necessity statement for this period (symptoms, impairment, services, expected improvement): it is not carried forward"})
     renewal: dict[str, Any] = {"previous_period": {k: v for k, v in (("start_date", old_start.isoformat()), ("end_date", old_end.isoformat() if old_end else None)) if v}}
     if closed:
@@ -110,7 +111,7 @@ def _latest_administrations(data: Mapping[str, Any]) -> list[dict[str, Any]]:
     for assessment in sorted(data.get("assessments") or [], key=lambda a: a["date"]):
         key = assessment["instrument"] if assessment["instrument"] != "custom" else f"custom:{assessment.get('name')}"
         latest[key] = assessment
-    return [_copy(a) for a in sorted(latest.values(), key=lambda a: a["date"])]
+    return [copy.deepcopy(a) for a in sorted(latest.values(), key=lambda a: a["date"])]
 
 
 def _state(objective: Mapping[str, Any], data: Mapping[str, Any], instruments: Mapping[str, Any]) -> str:
@@ -127,7 +128,7 @@ def _carried_objective(
     objective: Mapping[str, Any], goal_index: int, index: int, start: dt.date, end: dt.date, scored: list[dict[str, Any]], instruments: Mapping[str, Any], to_decide: list[dict[str, str]]
 ) -> dict[str, Any]:
     path = f"goals[{goal_index}].objectives[{index}]"
-    carried = _copy(dict(objective))
+    carried = copy.deepcopy(dict(objective))
     if carried.get("status") in ("partially_met", "not_met"):
         carried["status"] = "in_progress"
         to_decide.append({"path": f"{path}.status", "what": "recorded as partly met or not met last period and carried as in progress: confirm it"})
@@ -157,14 +158,6 @@ def _review_dates(data: Mapping[str, Any], old_start: dt.date, start: dt.date, e
         proposed.append(date.isoformat())
         date += dt.timedelta(days=interval)
     return proposed or [end.isoformat()]
-
-
-def _copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
-    return value
 
 
 def renewed_yaml(data: Mapping[str, Any], source: str) -> bytes:

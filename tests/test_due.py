@@ -183,3 +183,24 @@ def test_ics_never_replaces_a_file(example_path: Path, tmp_path: Path, run: Call
     link.symlink_to(tmp_path / "elsewhere.ics")
     assert run("due", example_path, "--as-of", AS_OF, "--ics", link).code == 4
     assert not (tmp_path / "elsewhere.ics").exists()
+
+
+def test_hostile_folder_entries_are_reported_without_hanging(example_text: str, tmp_path: Path, run: Callable[..., Any]) -> None:
+    plan_file(tmp_path, "good.yaml", example_text)
+    os.mkfifo(tmp_path / "fifo.yaml")  # opening it would block: it is never opened
+    (tmp_path / "loop").symlink_to(tmp_path, target_is_directory=True)  # a folder link is not followed
+    (tmp_path / "dangling.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    (tmp_path / "huge.yaml").write_bytes(b"client: x\n" + b"#" * (2 * 1024 * 1024))
+    result = run("due", tmp_path, "--as-of", AS_OF)
+    assert result.code == 2, result.err
+    assert result.out.count("good.yaml") == 1 and "1 plan listed" in result.out
+    for name in ("fifo.yaml", "dangling.yaml", "huge.yaml"):
+        assert name in result.err, name
+    assert "Traceback" not in result.err
+
+
+def test_bad_options_are_usage_errors(example_path: Path, tmp_path: Path, run: Callable[..., Any]) -> None:
+    assert run("due", example_path, "--within", "-1").code == 2
+    assert run("due", example_path, "--as-of", "07/12/2026").code == 2
+    result = run("due", example_path, "--ics", tmp_path / "no-such-folder" / "due.ics")
+    assert result.code == 4 and "does not exist" in result.err

@@ -18,10 +18,11 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from .errors import OutputError
+from .safe_paths import kind_of
 
 TEMP_PREFIX = ".txplan-"
 TEMP_SUFFIX = ".part"
@@ -75,21 +76,7 @@ def refuse_special_destination(path: Path) -> None:
         raise OutputError(f"cannot write {path}: {_reason(exc, path)}") from None
     if stat.S_ISREG(info.st_mode):
         return
-    raise OutputError(f"cannot write {path}: it is {_kind_of(info.st_mode)}; txplan writes only regular files (give a new file name or a folder)")
-
-
-def _kind_of(mode: int) -> str:
-    if stat.S_ISLNK(mode):
-        return "a symbolic link"
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
+    raise OutputError(f"cannot write {path}: it is {kind_of(info.st_mode)}; txplan writes only regular files (give a new file name or a folder)")
 
 
 def _keep_backup(path: Path) -> str | None:
@@ -107,7 +94,7 @@ def _keep_backup(path: Path) -> str | None:
         fd, backup = tempfile.mkstemp(prefix=temp_prefix(), suffix=BACKUP_SUFFIX, dir=path.parent)
     except OSError as exc:
         raise OutputError(f"cannot replace {path}: no copy of it could be kept to put back on failure ({_reason(exc, path.parent)})") from None
-    try:
+    with _removed_on_failure(backup, lambda reason: f"cannot replace {path}: no copy of it could be kept to put back on failure ({reason})", path):
         os.close(fd)
         os.unlink(backup)  # mkstemp reserved a fresh name; the link takes it
         try:
@@ -116,12 +103,20 @@ def _keep_backup(path: Path) -> str | None:
         except OSError:
             pass
         _copy_private(path, backup)
-        return backup
+    return backup
+
+
+@contextlib.contextmanager
+def _removed_on_failure(name: str, failure: Callable[[str], str], about: Path) -> Iterator[None]:
+    """Remove the file ``name`` if the block fails; an :class:`OSError` becomes an
+    :class:`OutputError` with the message ``failure`` makes of the reason (about ``about``)."""
+    try:
+        yield
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(backup)
+            os.unlink(name)
         if isinstance(exc, OSError):
-            raise OutputError(f"cannot replace {path}: no copy of it could be kept to put back on failure ({_reason(exc, path)})") from None
+            raise OutputError(failure(_reason(exc, about))) from None
         raise
 
 
@@ -268,18 +263,12 @@ def _stage(path: Path, content: bytes) -> str:
         fd, temp = tempfile.mkstemp(prefix=temp_prefix(), suffix=TEMP_SUFFIX, dir=folder)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {_reason(exc, folder)}") from None
-    try:
+    with _removed_on_failure(temp, lambda reason: f"cannot write {path}: {reason}", path):
         with os.fdopen(fd, "wb") as handle:
             handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, FILE_MODE)
-    except BaseException as exc:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        if isinstance(exc, OSError):
-            raise OutputError(f"cannot write {path}: {_reason(exc, path)}") from None
-        raise
     return temp
 
 

@@ -55,7 +55,7 @@ def locate(root: Path, relative: str | PurePath, cap: int) -> Path | None:
         if not last and not stat.S_ISDIR(info.st_mode):
             raise UnsafePackPath(f"'{PurePath(relative).as_posix()}': {PurePath(*parts[: index + 1]).as_posix()} is not a folder")
     if not stat.S_ISREG(info.st_mode):
-        raise UnsafePackPath(f"'{PurePath(relative).as_posix()}' is {_kind(info.st_mode)}, not a regular file")
+        raise UnsafePackPath(f"'{PurePath(relative).as_posix()}' is {kind_of(info.st_mode)}, not a regular file")
     if info.st_size > cap:
         raise UnsafePackPath(f"'{PurePath(relative).as_posix()}' is {info.st_size:,} bytes; at most {cap:,} are allowed")
     return here
@@ -71,7 +71,7 @@ def read_located(path: Path, cap: int, shown: str) -> bytes:
     with os.fdopen(descriptor, "rb") as handle:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode):
-            raise UnsafePackPath(f"'{shown}' is {_kind(info.st_mode)}, not a regular file")
+            raise UnsafePackPath(f"'{shown}' is {kind_of(info.st_mode)}, not a regular file")
         if info.st_size > cap:
             raise UnsafePackPath(f"'{shown}' is {info.st_size:,} bytes; at most {cap:,} are allowed")
         data = handle.read(cap + 1)
@@ -86,13 +86,16 @@ def read_inside(root: Path, relative: str | PurePath, cap: int) -> bytes | None:
     return None if path is None else read_located(path, cap, PurePath(relative).as_posix())
 
 
-def _kind(mode: int) -> str:
+def kind_of(mode: int) -> str:
+    """What a file system node that is not a regular file is, in words ("a folder", "a device")."""
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
     if stat.S_ISDIR(mode):
         return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         return "a device"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
     if stat.S_ISSOCK(mode):
         return "a socket"
     return "not a regular file"

@@ -146,3 +146,17 @@ def test_a_pack_overrides_a_review_section_and_inherits_the_rest(run: Callable[.
     assert run("pack", "check", pack).code == 0
     document = render(run, "review", REVIEWED, tmp_path / "r.md", "--pack", pack)
     assert "## What we changed\n\n4 kinds" in document and "## Objectives" in document
+
+
+def test_several_plans_the_valid_ones_are_written(example_path: Path, run: Callable[..., Any], tmp_path: Path) -> None:
+    result = run("render", "--document", "discharge", DISCHARGED, example_path, "-f", "md", "-o", tmp_path / "out/")
+    assert result.code == 2 and "1 of 2 plans could not be rendered" in result.err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["discharged-plan-discharge.md"]
+
+
+def test_an_output_that_is_the_plan_is_refused(run: Callable[..., Any], tmp_path: Path) -> None:
+    plan = tmp_path / "p.md"
+    plan.write_text(DISCHARGED.read_text(encoding="utf-8"), encoding="utf-8")
+    before = plan.read_bytes()
+    result = run("render", "--document", "discharge", plan, "-f", "md", "-o", plan)
+    assert result.code == 2 and "never overwrites a plan" in result.err and plan.read_bytes() == before

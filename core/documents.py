@@ -140,7 +140,8 @@ def _status_at(
 ) -> dict[str, Any] | None:
     """An objective's status on ``date``: computed from its measure where it has one (from the
     administrations up to that date), else the last status a review recorded for it, else (for
-    the latest review only) the status the plan records now. ``None`` when nothing says."""
+    the latest review only) the status the plan records now (not started when it records
+    none). ``None`` when nothing says."""
     if objective.get("measure"):
         given = [a for a in assessments if a["date"] <= date]
         state = measures.objective_status(dict(objective), given, instruments)
@@ -148,8 +149,10 @@ def _status_at(
     recorded = [c["change"] for c in changes if c.get("objective") == objective["id"] and c["change"] in STATUS_CHANGES]
     if recorded:
         return {"kind": "status", "state": recorded[-1]}
-    if current and objective.get("status"):
-        return {"kind": "status", "state": objective["status"]}
+    if current:
+        # The plan's own status is today's, and so this review's; the schema reads an omitted
+        # status as not started.
+        return {"kind": "status", "state": objective.get("status") or "not_started"}
     return None
 
 

@@ -56,6 +56,9 @@ def test_first_review_compares_with_the_plan_start(example_path: Path, run: Call
     document = render(run, "review", example_path, tmp_path / "r.md")
     assert "**Previous review:** none, this is the first review (plan established 2026-09-14)" in document
     assert "| Objective | At the plan's start | At this review |" in document
+    # No status recorded at the start; an omitted status reads as not started (the schema's rule).
+    assert "stay in the conversation. | not recorded | Not started |" in document
+    assert "| No data since baseline | Not yet met (ECR-R Anxiety 4.78 on 2026-11-30; target ≤ 4.5) |" in document
     assert "## Scores since the plan's start" in document and "| 2026-08-31 (baseline) | 12 |" in document
 
 

@@ -1,5 +1,5 @@
 # txplan's two commands for a fresh clone (only Python >= 3.10 needed):
-#   make demo   set up, then render the bundled example plan into out/
+#   make demo   set up, then render the bundled example plan, a plan review and a discharge summary into out/
 #   make test   set up, then run the whole test suite against the installed wheel
 PYTHON ?= python3
 VENV   ?= .venv
@@ -27,6 +27,8 @@ demo: wheel
 		echo "make demo: LibreOffice is not installed, so no PDF (Debian/Ubuntu: libreoffice-writer-nogui)"; \
 		$(BIN)/txplan render examples/attachment-plan.yaml -f docx,markdown,html -o out/; \
 	fi
+	$(BIN)/txplan render --document review examples/reviewed-plan.yaml -f docx,markdown,html -o out/
+	$(BIN)/txplan render --document discharge examples/discharged-plan.yaml -f docx,markdown,html -o out/
 
 test: wheel
 	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps dist/*.whl

@@ -13,8 +13,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from .commands import catalogue, packs, plans
-from .commands import render as render_command
+from .commands import catalogue, lifecycle, packs, plans
+from .commands import fhir as fhir_command
 from .console import silence
 from .errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, Interrupted, TxplanError
 
@@ -138,7 +138,8 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--shift-dates", action="store_true", help="with --deidentify: move every date by one secret random offset instead (intervals kept; not Safe Harbor)")
     render.add_argument("--pdf-a", action="store_true", help="write PDF output as PDF/A-2b, for archiving (with -f pdf)")
     render.add_argument("--as-of", metavar="DATE", help="the date objectives' status is stated at, and --check judges at (default: today)")
-    render.set_defaults(command=render_command.cmd_render)
+    render.add_argument("--document", choices=("plan", "review", "discharge"), default="plan", help="which document: the plan (default), the review of its latest revision, or the discharge summary (--jobs applies to plans only)")
+    render.set_defaults(command=lifecycle.cmd_render)
 
     validate = commands.add_parser("validate", parents=[common], help="check plans and list every problem", description="Check plans against the effective schema and list every problem.")
     validate.add_argument("plans", nargs="+", metavar="PLAN")
@@ -196,10 +197,35 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--json", action="store_true", help="print JSON")
     score.set_defaults(command=catalogue.cmd_score)
 
+    due = commands.add_parser("due", parents=[common], help="list reviews and reassessments due across a caseload", description="List what is due for each plan under the paths given (folders are searched recursively): reviews, reassessments, plan ends, missing signatures, objectives past their target date, and each plan's check status. Exit 1 when anything is overdue, 2 when a plan cannot be read or is not valid (the others are still listed).")
+    due.add_argument("paths", nargs="+", metavar="PATH", help="plan files and folders of plans")
+    due.add_argument("--within", type=int, metavar="DAYS", help="only plans with a review, reassessment or plan end due within DAYS days (overdue included)")
+    due.add_argument("--as-of", metavar="DATE", help="the date to judge at (default: today)")
+    due.add_argument("--clinician", metavar="NAME", help="only plans whose clinician's name contains NAME (any case)")
+    due.add_argument("--payer", metavar="PROFILE", help="the check profile for each plan's check status (default: the pack's, else commercial-default)")
+    due.add_argument("--pack", metavar="NAME|DIR", help="template pack (its requirements and check settings)")
+    due.add_argument("--json", action="store_true", help="print JSON")
+    due.add_argument("--ics", metavar="FILE", help="also write an iCalendar file of what is due (client initials and what is due only); never replaces a file")
+    due.set_defaults(command=lifecycle.cmd_due)
+
+    diff = commands.add_parser("diff", parents=[common], help="show what changed between two versions of a plan", description="Show what changed from OLD to NEW, two versions of one client's plan, by field path, in a clinician's words (goal G2 added; objective G1.1 met on 2026-11-30; PHQ-9 given 2026-11-09).")
+    diff.add_argument("old", metavar="OLD", help="the earlier version")
+    diff.add_argument("new", metavar="NEW", help="the later version")
+    diff.add_argument("--json", action="store_true", help="print JSON: a list of {path, change, message}")
+    diff.set_defaults(command=lifecycle.cmd_diff)
+
+    renew = commands.add_parser("renew", parents=[common], help="start the next plan period from a plan", description="Write the next period's plan: client, clinician, practice, diagnoses and strengths carried; met objectives closed into renewal.closed; open ones carried with baselines from the latest administrations; new dates proposed from the old period's length; signatures cleared. Never replaces a file; `txplan check` then lists what is still to decide.")
+    renew.add_argument("plan", metavar="PLAN", help="the current plan")
+    renew.add_argument("-o", "--output", required=True, metavar="NEXT", help="the new plan file to write (must not exist)")
+    renew.add_argument("--payer", metavar="PROFILE", help="the check profile for the list of what is still to decide")
+    renew.add_argument("--pack", metavar="NAME|DIR", help="template pack (its requirements and check settings)")
+    renew.set_defaults(command=lifecycle.cmd_renew)
+
     example = commands.add_parser("example", parents=[common], help="write the bundled example plan", description="Write the bundled example plan, to start a plan of your own from it.")
     example.add_argument("-o", "--output", metavar="FILE", help="file to write (default: standard output); never replaces an existing file")
     example.add_argument("--force", action="store_true", help="replace FILE if it exists")
     example.set_defaults(command=plans.cmd_example)
+    fhir_command.add_parsers(commands, common)
     return parser
 
 

@@ -270,6 +270,51 @@ class ChangeThreshold:
 
 
 @dataclass(frozen=True)
+class FhirMapping:
+    """How an instrument's administrations are written as HL7 FHIR R4 and recognised on import.
+
+    ``form`` is the LOINC code of the instrument's published panel (``44249-1`` for the PHQ-9),
+    or ``""`` when none is published (then no QuestionnaireResponse is exported). ``items`` are
+    the linkIds of the rated items in order, item 1 first; with ``item_system`` set (LOINC) they
+    are also the items' codes. ``answers`` are the LOINC answer codes for the ratings
+    ``low`` .. ``low + len(answers) - 1``; without them answers are written as integers.
+    ``scores`` maps a score name to its LOINC code; a score without one is coded in txplan's
+    own code system. ``extras`` maps an optional whole-number field of the administration (the
+    PHQ-9 ``difficulty``) to ``(linkId, answer codes)``. Only instruments whose ``data_key``
+    holds a list of whole-number ratings can declare items.
+    """
+
+    form: str = ""
+    form_display: str = ""
+    items: tuple[str, ...] = ()
+    item_system: str = ""
+    answers: tuple[str, ...] = ()
+    answer_displays: tuple[str, ...] = ()
+    low: int = 0
+    high: int | None = None
+    scores: Mapping[str, str] = field(default_factory=dict)
+    extras: Mapping[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+
+    @property
+    def top(self) -> int:
+        """The highest rating."""
+        if self.high is not None:
+            return self.high
+        return self.low + len(self.answers) - 1
+
+    def problems(self) -> list[str]:
+        """What is wrong with this mapping (empty when it is well formed)."""
+        out = []
+        if self.items and len(set(self.items)) != len(self.items):
+            out.append("fhir.items: a linkId appears twice")
+        if self.items and not self.answers and self.high is None:
+            out.append("fhir: give the answer codes or the highest rating (high)")
+        if self.answer_displays and len(self.answer_displays) != len(self.answers):
+            out.append("fhir.answer_displays: one display per answer code")
+        return out
+
+
+@dataclass(frozen=True)
 class Instrument:
     """A standardised assessment instrument.
 
@@ -306,10 +351,22 @@ class Instrument:
     #: Severity bands by score name, each ``(low, high, label)`` inclusive, lowest first: score
     #: charts shade them (``{"total": ((0, 4, "minimal"), ...)}``).
     bands: Mapping[str, tuple[tuple[float, float, str], ...]] = field(default_factory=dict)
+    #: How administrations are exchanged as FHIR R4 (``txplan export --to fhir``, ``txplan
+    #: import``): LOINC codes of the form, items, answers and scores. Optional.
+    fhir: FhirMapping | None = None
 
     def problems(self) -> list[str]:
         """What is wrong with this registration (empty when it is well formed)."""
         out = []
+        if self.fhir is not None:
+            out.extend(self.fhir.problems() if isinstance(self.fhir, FhirMapping) else ["fhir must be a FhirMapping or None"])
+            ratings = self.schema.get("properties", {}).get(self.data_key, {}) if isinstance(self.schema, Mapping) else {}
+            items = getattr(self.fhir, "items", ())
+            if items and (ratings.get("type") != "array" or ratings.get("maxItems") != len(items)):
+                out.append(f"fhir.items: {len(items)} linkIds, but '{self.data_key}' is not a list of exactly that many ratings")
+            bounds = ratings.get("items", {}) if isinstance(ratings.get("items"), Mapping) else {}
+            if items and isinstance(self.fhir, FhirMapping) and (bounds.get("minimum"), bounds.get("maximum")) != (self.fhir.low, self.fhir.top):
+                out.append(f"fhir: ratings {self.fhir.low}-{self.fhir.top}, but '{self.data_key}' allows {bounds.get('minimum')}-{bounds.get('maximum')}")
         if problem := id_problem("instrument id", self.id, reserved=("custom",)):
             out.append(problem)
         if not isinstance(self.schema, Mapping) or self.schema.get("type", "object") != "object":

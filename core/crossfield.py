@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from . import timeline
 from .contracts import Instrument
 from .datafile import LocatedData
 from .errors import Problem
@@ -45,6 +46,7 @@ def cross_field_problems(plan: LocatedData, instruments: Mapping[str, Instrument
             out.append(plan.problem((*path, "id"), "this goal is not served by any intervention; list its id in an intervention's goals", "warning"))
 
     _dates(plan, out)
+    out.extend(timeline.problems(plan, goal_ids, objective_ids))
     _measures(plan, instruments or {}, out)
     primaries = [path for path, diagnosis in entries(data, "diagnoses") if diagnosis.get("primary") is True]
     for path in primaries[1:]:
@@ -106,6 +108,14 @@ def _dated(data: dict[str, Any]) -> Iterator[tuple[PathTuple, dt.date, str]]:
             target = iso_date(objective.get("target_date"))
             if target:
                 yield (*opath, "target_date"), target, "target date"
+    for rpath, revision in entries(data, "revisions"):
+        when = iso_date(revision.get("date"))
+        if when:
+            yield (*rpath, "date"), when, "revision date"
+    discharge = data.get("discharge")
+    when = iso_date(discharge.get("date")) if isinstance(discharge, dict) else None
+    if when:
+        yield ("discharge", "date"), when, "discharge date"
     reviews = data.get("review_dates")
     if isinstance(reviews, list):
         for index, value in enumerate(reviews):

@@ -168,7 +168,7 @@ def read_data_file(path: str | Path, *, mapping: bool = True) -> LocatedData:
         raw = file_path.read_bytes()[: MAX_FILE_BYTES + 1]
     except OSError as exc:
         raise PlanError(problems=[Problem(source, None, "", f"cannot be read: {exc.strerror}")]) from None
-    located = parse_data_bytes(raw, source, kind=_kind_for(file_path, raw), mapping=mapping)
+    located = parse_data_bytes(raw, source, kind=kind_for(file_path, raw), mapping=mapping)
     located.path = file_path
     return located
 
@@ -212,7 +212,8 @@ def check_data(data: Any, source: str = "<mapping>", lines: dict[PathTuple, int]
 # -- decoding --------------------------------------------------------------------------------
 
 
-def _kind_for(path: Path, raw: bytes) -> str:
+def kind_for(path: Path, raw: bytes) -> str:
+    """Whether a data file is ``json`` or ``yaml``: by its suffix, else by its first character."""
     suffix = path.suffix.lower()
     if suffix == ".json":
         return "json"

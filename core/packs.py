@@ -44,6 +44,18 @@ class TemplatePack:
         """Section names in document order (this pack's, or the nearest ancestor's)."""
         return next(list(p.manifest["sections"]) for p in self.chain() if "sections" in p.manifest)
 
+    def sections_for(self, kind: str) -> list[str]:
+        """Section names of document ``kind`` in order: ``plan`` (:attr:`sections`), ``review``
+        or ``discharge`` (``documents.<kind>.sections`` of this pack or the nearest ancestor
+        that gives them); :class:`PackError` when no pack in the chain has that document."""
+        if kind == "plan":
+            return self.sections
+        for pack in self.chain():
+            document = pack.manifest.get("documents", {}).get(kind)
+            if document:
+                return list(document["sections"])
+        raise PackError(f"template pack '{self.name}' has no '{kind}' document (documents.{kind}.sections in pack.yaml)")
+
     @cached_property
     def labels(self) -> dict[str, Any]:
         """Labels merged along the chain; the most specific pack wins, group by group."""
@@ -74,11 +86,15 @@ class TemplatePack:
 
     @cached_property
     def rendered_sections(self) -> list[str]:
-        """The sections rendered, in order: :attr:`sections`, plus each section a pack in the
-        chain lists under ``always_sections`` that they leave out, put after the section it
-        names (or first). A pack cannot drop a section a pack it extends always renders (the
-        default pack's safety alerts)."""
-        sections = list(self.sections)
+        """The sections a plan document renders (:meth:`rendered_sections_for` ``plan``)."""
+        return self.rendered_sections_for("plan")
+
+    def rendered_sections_for(self, kind: str) -> list[str]:
+        """The sections document ``kind`` renders, in order: :meth:`sections_for`, plus each
+        section a pack in the chain lists under ``always_sections`` that they leave out, put
+        after the section it names (or first). A pack cannot drop a section a pack it extends
+        always renders (the default pack's safety alerts)."""
+        sections = list(self.sections_for(kind))
         for pack in reversed(self.chain()):
             for always in pack.manifest.get("always_sections", []):
                 if always["name"] not in sections:

@@ -4,10 +4,14 @@ one, reporting every problem at once (``txplan pack check``)."""
 from __future__ import annotations
 
 import shutil
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from .errors import OutputError, PackError, Problem, TxplanError
+
+#: The bundled discharged plan `pack check` renders the discharge summary from.
+DISCHARGED_SAMPLE = "discharged-plan.yaml"
 
 PACK_YAML = """\
 # {name}: a txplan template pack. It changes the documents without touching code.
@@ -34,6 +38,15 @@ extends: {extends}
 # Section order: each name is rendered from templates/<name>.md.j2, here or in the pack extended.
 # Leave it out to keep the order of the pack extended, which is:
 {sections}
+
+# The other documents, each with its own sections: the Treatment Plan Review (txplan render
+# --document review) and the discharge summary (--document discharge). Leave them out to keep
+# those of the pack extended.
+# documents:
+#   review:
+#     sections: [letterhead, client_profile, review_overview, review_objectives, review_scores, review_changes, review_signatures]
+#   discharge:
+#     sections: [letterhead, client_profile, discharge_overview, discharge_outcomes, discharge_scores, discharge_aftercare, discharge_signatures]
 
 # Headings and fixed text, by key: give only those you want to change (or translate).
 # `txplan pack new` copied none; see the pack extended for every key.
@@ -175,30 +188,45 @@ def _lint_images(root: Path, name: str, messages: list[str]) -> None:
 
 
 def _lint_sample_render(engine: Any, sample_plan: Path, broken: set[str], messages: list[str]) -> None:
-    """Render the sample plan section by section (skipping the ``broken`` templates), then
-    through every output format, reporting what fails."""
+    """Render each document kind (plan, review, discharge) of a sample plan section by section
+    (skipping the ``broken`` templates), then through every output format, reporting what
+    fails. The plan and the review come from the bundled example (which has a revision), the
+    discharge summary from a bundled discharged plan."""
     from .contracts import RenderContext, RenderedDocument, Section
+    from .documents import KINDS, kind_context
 
     pack, host = engine.pack, engine.host
-    context = engine.context(engine.load(sample_plan))
-    sections: list[Section] = []
-    for section in engine.sections:
-        if f"{section}.md.j2" in broken:
-            continue
+    documents = []
+    for kind in KINDS:
         try:
-            text = engine.render_section(section, context)
-            if text.strip():
-                sections.append(Section(section, text))
-        except TxplanError as exc:  # a missing template, a parent's broken one, a failing render
+            kind_sections = pack.rendered_sections_for(kind)
+        except TxplanError as exc:
             messages.extend(exc.lines())
+            continue
+        source = sample_plan if kind != "discharge" else Path(str(resources.files("txplan.examples").joinpath(DISCHARGED_SAMPLE)))
+        plan = engine.load(source)
+        context = kind_context(kind, plan, engine.context(plan), host.instruments)
+        sections: list[Section] = []
+        for section in kind_sections:
+            if f"{section}.md.j2" in broken:
+                continue
+            try:
+                text = engine.render_section(section, context, sum(len(s.markdown) for s in sections))
+                if text.strip():
+                    sections.append(Section(section, text))
+            except TxplanError as exc:  # a missing template, a parent's broken one, a failing render
+                messages.extend(exc.lines())
+        documents.append(RenderedDocument(str(context["title"]), tuple(sections), RenderContext.of(context), pack.view))
     messages.extend(_unknown_settings(pack, host))
     for output_format in host.output_formats.values():
+        if output_format.convert_many is not None:
+            continue  # made by converting another format's output (PDF from Word), checked there
         try:
             state = output_format.prepare(pack.view) if output_format.prepare is not None else None
             # The sample plan goes through every format whole, so what fails only in a writer
             # (a control character a template produces, a logo Word cannot place) is found here.
-            document = RenderedDocument(str(context["title"]), tuple(sections), RenderContext.of(context), pack.view)
-            output_format.render_prepared(document, state)
+            for document in documents:
+                output_format.render_prepared(document, state)
         except TxplanError as exc:
             messages.extend(exc.lines())
         except Exception as exc:  # noqa: BLE001 - a format plugin's own failure, named

@@ -66,11 +66,16 @@ def refuse_unknown_rules(host: Any, profile: PayerProfile) -> None:
 
 
 def run_checks(
-    engine: Any, plan: Plan, profile: PayerProfile, params: dict[str, Any], as_of: dt.date, scores: Mapping[int, ScoreResult] | None = None
+    engine: Any, plan: Plan, profile: PayerProfile, params: Mapping[str, Any], as_of: dt.date, scores: Mapping[int, ScoreResult] | None = None
 ) -> list[Problem]:
     """Every finding of the profile's checks on a valid ``plan``, in line order, each a
     :class:`Problem` naming its ``rule``. ``scores`` (from :meth:`Engine.score`) are the plan's
-    assessment results when the caller has them already; otherwise they are computed here."""
+    assessment results when the caller has them already; otherwise they are computed here. A
+    discharged plan is judged as of its discharge date when that is earlier: nothing falls due
+    after treatment ended."""
+    discharged = (plan.data.get("discharge") or {}).get("date")
+    if isinstance(discharged, str) and discharged < as_of.isoformat():
+        as_of = dt.date.fromisoformat(discharged)
     results = dict(scores) if scores is not None else engine.score(plan)
     context = CheckContext(plan, as_of, params, engine.host.instruments, engine.libraries, results)
     refuse_unknown_rules(engine.host, profile)

@@ -66,6 +66,8 @@ def compose_schema(
     assessment.update(chain)
     measure = schema["properties"]["goals"]["items"]["properties"]["objectives"]["items"]["properties"]["measure"]
     measure["properties"]["instrument"]["enum"] = sorted(i.id for i in instruments)
+    scheduled = schema["properties"]["progress_monitoring"]["properties"]["schedule"]["items"]["properties"]["instrument"]
+    scheduled["enum"] = sorted(i.id for i in instruments)
     library_ids = sorted(entry for library in libraries for entry in library.qualified_ids())
     schema["$defs"]["intervention"]["properties"]["library"]["enum"] = library_ids
     if pack_requires:

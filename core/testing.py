@@ -51,7 +51,8 @@ def render(plan: Any = None, format: str | None = None, *, plugins: Iterable[obj
 def assert_instrument_conforms(instrument: Instrument, valid: Sequence[Mapping[str, Any]], invalid: Sequence[Mapping[str, Any]]) -> None:
     """Check an instrument plugin's object: complete metadata, a usable schema fragment that joins
     the plan schema, answers accepted or refused as expected, and pure, deterministic scoring whose
-    scores, flags and thresholds are all declared. ``valid`` and ``invalid`` are administrations
+    scores, flags and thresholds are all declared, and, for an instrument with a FHIR mapping, that
+each valid administration comes back unchanged from a QuestionnaireResponse. ``valid`` and ``invalid`` are administrations
     (the instrument's fields, without ``instrument`` and ``date``); give at least one of each."""
     import jsonschema
 
@@ -98,6 +99,10 @@ def assert_instrument_conforms(instrument: Instrument, valid: Sequence[Mapping[s
                 problems.append(f"valid[{index}]: flag '{flag}' has no message in flags")
         if not first.scores and not first.summary:
             problems.append(f"valid[{index}]: score() gave neither scores nor a summary")
+        if instrument.fhir is not None:
+            from .fhir.importer import round_trip_problems
+
+            problems.extend(f"valid[{index}]: {p}" for p in round_trip_problems(instrument, example))
     for index, example in enumerate(invalid):
         data = {"instrument": instrument.id, **copy.deepcopy(dict(example))}
         try:

@@ -21,5 +21,7 @@ BUILTIN_PLUGINS = (
     "txplan.plugins.interventions.mindfulness",
     "txplan.plugins.checks.payer_rules",
     "txplan.plugins.checks.clinical_record",
+    "txplan.plugins.checks.discharge",
+    "txplan.plugins.checks.renewal",
     "txplan.plugins.checks.profiles",
 )

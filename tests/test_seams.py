@@ -294,7 +294,10 @@ def test_no_core_module_names_a_builtin_plugin(example_path: Path) -> None:
     ids = {alias for fmt in host.output_formats.values() for alias in (fmt.name, *fmt.aliases)}
     ids |= {*host.instruments, *host.intervention_libraries, *host.template_packs, *host.checks, *host.payer_profiles}
     sections = {s for name in host.template_packs for s in resolve_pack(name, host.template_packs).rendered_sections}
-    names = ids | (sections - _context_keys(example_path))
+    from txplan.documents import KINDS
+
+    # The document kinds (plan, review, discharge) are the core's own words, like its context keys.
+    names = ids | (sections - _context_keys(example_path) - set(KINDS))
     modules = builtin_plugin_modules()
     plugins_package = modules[0].rsplit(".", 2)[0]
     assert len(ids) > 30 and "client_profile" in names and plugins_package == "txplan.plugins"

@@ -36,11 +36,11 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     engine = engine_from_args(args).build()
     deidentify = deidentify_option(args)
-    formats = _formats(engine, args.format or engine.pack.setting("render", "format"), getattr(args, "pdf_a", False))
+    formats = output_formats(engine, args.format or engine.pack.setting("render", "format"), getattr(args, "pdf_a", False))
     prepare_to_render(engine, formats)
     settle()  # the engine lives as long as this process: keep the collector off it
     checker = checker_for(engine, args.payer) if args.check else None
-    targets = _targets([Path(p) for p in args.plans], formats, args.output, deidentified=deidentify is not None)
+    targets = output_targets([Path(p) for p in args.plans], formats, args.output, deidentified=deidentify is not None)
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     console = Console()
     progress = Progress(len(targets), enabled=len(targets) > 1 and _is_terminal(sys.stderr), console=console)
@@ -175,7 +175,9 @@ class Progress:
             self.console.err("")
 
 
-def _formats(engine: Engine, spec: str, pdf_a: bool = False) -> list[OutputFormat]:
+def output_formats(engine: Engine, spec: str, pdf_a: bool = False) -> list[OutputFormat]:
+    """The formats ``spec`` names (comma-separated names or aliases), each once; with ``pdf_a``
+    each format that has an archival variant is replaced by it."""
     formats: list[OutputFormat] = []
     for name in (n.strip() for n in spec.split(",")):
         if not name:
@@ -193,7 +195,7 @@ def _formats(engine: Engine, spec: str, pdf_a: bool = False) -> list[OutputForma
     return formats
 
 
-def _targets(
+def output_targets(
     plans: list[Path], formats: list[OutputFormat], output: str | None, *, deidentified: bool = False
 ) -> list[tuple[Path, list[tuple[OutputFormat, Path]]]]:
     """Where each plan's outputs go: ``-o`` is a file for one plan in one format (unless it
@@ -214,11 +216,11 @@ def _targets(
         else:
             stem = f"{plan.stem}.deidentified" if deidentified else plan.stem
             targets.append((plan, [(fmt, folder / f"{stem}.{fmt.extension}") for fmt in formats]))
-    inputs = {_identity(p): p for p in plans}
+    inputs = {file_identity(p): p for p in plans}
     seen: dict[Any, Path] = {}
     for plan, outs in targets:
         for _, path in outs:
-            key = _identity(path)
+            key = file_identity(path)
             if key in inputs:
                 raise UsageError(f"output {path} is the input plan {inputs[key]}; txplan never overwrites a plan")
             if key in seen:
@@ -227,7 +229,8 @@ def _targets(
     return targets
 
 
-def _identity(path: Path) -> Any:
+def file_identity(path: Path) -> Any:
+    """What identifies a file on disk (device and inode; its resolved path when it does not exist yet)."""
     try:
         stat = path.stat()
         return (stat.st_dev, stat.st_ino)

@@ -28,6 +28,10 @@ MEDICARE = PayerProfile(
         "medical-necessity": "error",
         "risk-assessment": "error",
         "content-after-signature": "warning",
+        "discharge-goal-outcomes": "error",
+        "discharge-final-measure": "warning",
+        "discharge-aftercare": "error",
+        "renewal-to-decide": "error",
     },
     {"max_plan_age_days": 365},
 )
@@ -53,6 +57,10 @@ ACCREDITATION = PayerProfile(
         "risk-assessment": "error",
         "content-after-signature": "warning",
         "npi-check-digit": "warning",
+        "discharge-goal-outcomes": "error",
+        "discharge-final-measure": "error",
+        "discharge-aftercare": "error",
+        "renewal-to-decide": "error",
     },
     {"review_interval_days": 90, "client_signature_required": True},
 )
@@ -82,6 +90,10 @@ COMMERCIAL = PayerProfile(
         "medical-necessity": "warning",
         "risk-assessment": "error",
         "content-after-signature": "warning",
+        "discharge-goal-outcomes": "error",
+        "discharge-final-measure": "warning",
+        "discharge-aftercare": "error",
+        "renewal-to-decide": "error",
     },
     {"max_plan_age_days": 365, "review_interval_days": 90},
 )

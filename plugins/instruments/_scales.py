@@ -27,6 +27,10 @@ def ratings_schema(count: int, low: int, high: int, description: str) -> dict[st
 #: The PHQ's optional "how difficult have these problems made things" item: recorded, never scored.
 DIFFICULTY_ITEM = {"type": "integer", "minimum": 0, "maximum": 3, "description": "The optional difficulty item, 0-3; recorded, never scored."}
 
+#: The PHQ's frequency answers 0-3 as LOINC answer codes (answer list LL358-3) and their names.
+FREQUENCY_ANSWERS = ("LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9")
+FREQUENCY_ANSWER_DISPLAYS = ("Not at all", "Several days", "More than half the days", "Nearly every day")
+
 #: The difficulty item's answers (LOINC answer list LL359-1), shown with the result.
 DIFFICULTY_ANSWERS = ("not difficult at all", "somewhat difficult", "very difficult", "extremely difficult")
 

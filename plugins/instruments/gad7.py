@@ -9,9 +9,23 @@ from __future__ import annotations
 from typing import Any
 
 from txplan import hookimpl
-from txplan.contracts import ChangeThreshold, Instrument, ScoreResult
+from txplan.contracts import ChangeThreshold, FhirMapping, Instrument, ScoreResult
 
-from ._scales import DIFFICULTY_ITEM, band, difficulty_details, ratings_schema
+from ._scales import DIFFICULTY_ITEM, FREQUENCY_ANSWER_DISPLAYS, FREQUENCY_ANSWERS, band, difficulty_details, ratings_schema
+
+#: LOINC: panel 69737-5, items 69725-0 ... 69736-7 in the form's order, answers from list LL358-3,
+#: total 70274-6 (loinc.org/69737-5). No LOINC code for the GAD-7's own difficulty item was
+#: confirmed, so that item is written in txplan's code system (linkId ``difficulty``).
+FHIR = FhirMapping(
+    form="69737-5",
+    form_display="Generalized anxiety disorder 7 item (GAD-7)",
+    items=("69725-0", "68509-9", "69733-4", "69734-2", "69735-9", "69689-8", "69736-7"),
+    item_system="http://loinc.org",
+    answers=FREQUENCY_ANSWERS,
+    answer_displays=FREQUENCY_ANSWER_DISPLAYS,
+    scores={"total": "70274-6"},
+    extras={"difficulty": ("difficulty", ())},
+)
 
 BANDS = ((0, 4, "minimal"), (5, 9, "mild"), (10, 14, "moderate"), (15, 21, "severe"))
 
@@ -48,6 +62,7 @@ GAD7 = Instrument(
         ChangeThreshold("total", 6, "reliable change", "Bischoff, T., Anderson, S. R., Heafner, J., & Tambling, R. (2020). "
                         "Establishment of a reliable change index for the GAD-7. Psychology, Community & Health, 8(1), 176-187"),
     ),
+    fhir=FHIR,
     interpretation="Total 0-21: 0-4 minimal, 5-9 mild, 10-14 moderate, 15-21 severe.",
 )
 

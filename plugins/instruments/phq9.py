@@ -11,9 +11,22 @@ from __future__ import annotations
 from typing import Any
 
 from txplan import hookimpl
-from txplan.contracts import ChangeThreshold, Instrument, ScoreResult
+from txplan.contracts import ChangeThreshold, FhirMapping, Instrument, ScoreResult
 
-from ._scales import DIFFICULTY_ITEM, band, difficulty_details, ratings_schema
+from ._scales import DIFFICULTY_ITEM, FREQUENCY_ANSWER_DISPLAYS, FREQUENCY_ANSWERS, band, difficulty_details, ratings_schema
+
+#: LOINC: panel 44249-1, items 44250-9 ... 44260-8 in the form's order, answers from list LL358-3,
+#: total 44261-6, difficulty item 69722-7 with answer list LL359-1 (loinc.org/44249-1).
+FHIR = FhirMapping(
+    form="44249-1",
+    form_display="PHQ-9 quick depression assessment panel [Reported.PHQ]",
+    items=("44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5", "44253-3", "44260-8"),
+    item_system="http://loinc.org",
+    answers=FREQUENCY_ANSWERS,
+    answer_displays=FREQUENCY_ANSWER_DISPLAYS,
+    scores={"total": "44261-6"},
+    extras={"difficulty": ("69722-7", ("LA6572-7", "LA6573-5", "LA6575-0", "LA6574-3"))},
+)
 
 BANDS = ((0, 4, "none to minimal"), (5, 9, "mild"), (10, 14, "moderate"), (15, 19, "moderately severe"), (20, 27, "severe"))
 
@@ -55,6 +68,7 @@ PHQ9 = Instrument(
                         "Medical Care, 42(12), 1194-1201"),
     ),
     safety_flags=("item9_positive",),
+    fhir=FHIR,
     interpretation="Total 0-27: 0-4 none to minimal, 5-9 mild, 10-14 moderate, 15-19 moderately severe, 20-27 severe.",
 )
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from txplan import hookimpl
-from txplan.contracts import ChangeThreshold, Instrument, ScoreResult
+from txplan.contracts import ChangeThreshold, FhirMapping, Instrument, ScoreResult
 
 CLUSTERS = {"intrusion": range(1, 6), "avoidance": range(6, 8), "cognition_mood": range(8, 15), "arousal": range(15, 21)}
 #: How many endorsed items (rated 2 or more) each cluster needs under the DSM-5 rule.
@@ -50,6 +50,19 @@ def score(data: Any) -> ScoreResult:
         flags.append("dsm5_pattern")
     return ScoreResult(scores=scores, flags=tuple(flags))
 
+
+#: How PCL-5 administrations travel as FHIR R4. LOINC (from version 2.75) has a PCL-5 panel,
+#: 101697-1, and a score, 101698-9 (loinc.org/101697-1); the item codes of that panel were not
+#: checked here, so the items are written with their numbers as linkIds ("1" to "20") and the
+#: ratings as integers 0-4, and the cluster scores go in txplan's own code system.
+FHIR = FhirMapping(
+    form="101697-1",
+    form_display="Post traumatic stress disorder checklist - civilian version DSM-5 [PCL-5]",
+    items=tuple(str(n) for n in range(1, 21)),
+    low=0,
+    high=4,
+    scores={"total": "101698-9"},
+)
 
 PCL5 = Instrument(
     id="pcl-5",
@@ -92,6 +105,7 @@ PCL5 = Instrument(
                         "the Clinician-Administered PTSD Scale for DSM-5 and PTSD Checklist for DSM-5 among male veterans. "
                         "Psychological Assessment, 34(2), 197-203 (15 and 18 points in two samples)"),
     ),
+    fhir=FHIR,
     interpretation="Total 0-80; no empirically derived severity ranges. Cut-point range 31-33 for probable PTSD.",
 )
 

@@ -1,0 +1,124 @@
+"""The caseload page's rows: one summary per plan file in the folder, through the same load,
+validate and check functions as the command line, cached until the file changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..checks import run_checks, select_profile
+from ..errors import PlanError, TxplanError
+from ..pipeline import Engine
+from .paths import plan_names
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """What the caseload shows for one plan file."""
+
+    name: str
+    readable: bool
+    client: str = ""
+    clinician: str = ""
+    period: str = ""
+    next_review: str = ""
+    overdue: bool = False
+    errors: int = 0
+    warnings: int = 0
+    findings: int | None = None
+
+    @property
+    def valid(self) -> bool:
+        """Whether the plan loads and validates without errors."""
+        return self.readable and self.errors == 0
+
+
+def next_review(data: dict[str, Any], today: dt.date) -> tuple[str, bool]:
+    """The first review date after the latest revision (a review recorded in ``revisions``),
+    and whether it has passed: a review date that went by with no revision since is overdue."""
+    revisions = [r.get("date") for r in data.get("revisions") or [] if isinstance(r, dict)]
+    reviewed = max((_date(d) for d in revisions if _date(d)), default=None)
+    pending = sorted(d for d in (_date(x) for x in data.get("review_dates") or []) if d and (reviewed is None or d > reviewed))
+    if not pending:
+        return "", False
+    return pending[0].isoformat(), pending[0] < today
+
+
+def _date(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+class Caseload:
+    """The plans in one folder, summarised with one engine (the pack chosen at start)."""
+
+    def __init__(self, root: Path, engine: Engine) -> None:
+        """Summarise plans in ``root`` with ``engine``."""
+        self.root = root
+        self.engine = engine
+        self._cache: dict[str, tuple[tuple[int, int, str], PlanSummary]] = {}
+        self._lock = threading.Lock()
+
+    def summaries(self, today: dt.date | None = None) -> list[PlanSummary]:
+        """One summary per plan file, in name order; a file unchanged since the last call is
+        not read again."""
+        today = today or dt.date.today()
+        rows = []
+        for name in plan_names(self.root):
+            path = self.root / name
+            try:
+                info = path.stat()
+            except OSError:
+                continue
+            key = (info.st_mtime_ns, info.st_size, today.isoformat())
+            with self._lock:
+                cached = self._cache.get(name)
+            if cached is None or cached[0] != key:
+                cached = (key, self.summarise(path, today))
+                with self._lock:
+                    self._cache[name] = cached
+            rows.append(cached[1])
+        return rows
+
+    def summarise(self, path: Path, today: dt.date) -> PlanSummary:
+        """Load, validate and (if valid) check one plan file."""
+        try:
+            plan = self.engine.load(path)
+        except PlanError:
+            return PlanSummary(path.name, readable=False)
+        data = plan.data
+        problems = self.engine.validate(plan)
+        errors = sum(p.severity == "error" for p in problems)
+        findings = None
+        if not errors:
+            try:
+                profile, params = select_profile(self.engine, None)
+                findings = len(run_checks(self.engine, plan, profile, params, today))
+            except TxplanError:
+                findings = None
+        review, overdue = next_review(data, today)
+        period_part = data.get("plan") if isinstance(data.get("plan"), dict) else {}
+        period = " to ".join(str(period_part[k]) for k in ("start_date", "end_date") if isinstance(period_part.get(k), str))
+        return PlanSummary(
+            path.name,
+            True,
+            client=_text(data, "client", "name"),
+            clinician=_text(data, "clinician", "name"),
+            period=period,
+            next_review=review,
+            overdue=overdue,
+            errors=errors,
+            warnings=len(problems) - errors,
+            findings=findings,
+        )
+
+
+def _text(data: dict[str, Any], section: str, key: str) -> str:
+    part = data.get(section)
+    value = part.get(key) if isinstance(part, dict) else None
+    return value if isinstance(value, str) else ""

@@ -1,0 +1,53 @@
+"""``txplan serve``: start the local web app over a caseload folder."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import webbrowser
+from pathlib import Path
+
+from ..errors import EXIT_OK, UsageError
+from . import missing_dependencies
+
+LOOPBACK = "127.0.0.1"
+DEFAULT_PORT = 8765
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the plans in ``args.folder`` until Ctrl-C; prints the address with this start's key."""
+    missing = missing_dependencies()
+    if missing:
+        raise UsageError(f"txplan serve needs {', '.join(missing)}: install them with  pip install 'txplan[serve]'")
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise UsageError(f"{args.folder} is not a folder; give the folder that holds the plans (the caseload)")
+    if not 1 <= args.port <= 65535:
+        raise UsageError(f"--port must be between 1 and 65535, not {args.port}")
+    if args.idle_minutes < 0:
+        raise UsageError("--idle-minutes must be 0 (never lock) or more")
+    import uvicorn
+
+    from ..commands.common import engine_for
+    from .app import create_app
+    from .security import Guard
+
+    engine = engine_for(args)
+    host = args.host
+    if host != LOOPBACK:
+        print(
+            f"txplan: warning: serving on {host}, not only this computer: the app has no TLS and no user accounts; "
+            "anyone who can reach this address and obtains the key can read and change the plans",
+            file=sys.stderr,
+        )
+    names = {host, "localhost", LOOPBACK} if host in (LOOPBACK, "localhost") else {host}
+    guard = Guard.start(names, args.port, args.idle_minutes * 60)
+    app = create_app(folder, engine, guard)
+    url = f"http://{'127.0.0.1' if host == LOOPBACK else host}:{args.port}/?token={guard.token}"
+    print(f"txplan serve: {folder.resolve()} at\n  {url}\n(Ctrl-C stops it)", flush=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    if not args.no_browser:
+        webbrowser.open(url)
+    uvicorn.run(app, host=host, port=args.port, access_log=False, log_level="warning", server_header=False, date_header=False)
+    return EXIT_OK

@@ -278,16 +278,17 @@ async def save(request: Request) -> Response:
     base = str(form.get("_base_override") or form.get("_base", ""))
     result = editing.evaluate(state.engine, data, path.name)
     if result.errors and form.get("_confirm_invalid") != "yes" and _valid_on_disk(state.engine, path):
-        return _page(request, "saved.html", 409, outcome="confirm", result=result, base=base, name=path.name)
+        return _page(request, "saved.html", 200, outcome="confirm", result=result, base=base, name=path.name)
     try:
         new_base = saving.save(path, data, base or None)
     except saving.ChangedOnDisk as exc:
         mine = saving.new_text(exc.current, data, json_file=path.suffix.lower() == ".json")
-        return _page(request, "saved.html", 409, outcome="conflict", disk=exc.current, mine=mine, base=saving.fingerprint(exc.current.encode("utf-8")), name=path.name, result=result)
+        return _page(request, "saved.html", 200, outcome="conflict", disk=exc.current, mine=mine, base=saving.fingerprint(exc.current.encode("utf-8")), name=path.name, result=result)
     except PlanError as exc:
         return _page(request, "saved.html", 500, outcome="failed", message=exc.message, base=base, name=path.name, result=result)
     except OutputError as exc:
         return _page(request, "saved.html", 500, outcome="failed", message=exc.message, base=base, name=path.name, result=result)
+    # Every outcome is a 200 with its own words: htmx shows only successful responses.
     return _page(request, "saved.html", 200, outcome="saved", base=new_base, name=path.name, result=result)
 
 

@@ -51,3 +51,41 @@ def cmd_serve(args: argparse.Namespace) -> int:
         webbrowser.open(url)
     uvicorn.run(app, host=host, port=args.port, access_log=False, log_level="warning", server_header=False, date_header=False)
     return EXIT_OK
+
+
+class BackgroundServer:
+    """The app served from a thread on a free loopback port: for browser tests, screenshots and
+    benchmarks. ``url`` holds this start's key, as the printed address does."""
+
+    def __init__(self, folder: Path, engine: object, idle_seconds: float = 15 * 60) -> None:
+        """Bind a free port on 127.0.0.1 and start serving ``folder`` with ``engine``."""
+        import socket
+        import threading
+
+        import uvicorn
+
+        from .app import create_app
+        from .security import Guard
+
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.socket.bind((LOOPBACK, 0))
+        self.port = self.socket.getsockname()[1]
+        self.guard = Guard.start({LOOPBACK, "localhost"}, self.port, idle_seconds)
+        self.app = create_app(folder, engine, self.guard)  # type: ignore[arg-type]
+        config = uvicorn.Config(self.app, access_log=False, log_level="warning", lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
+        self.thread.start()
+        import time
+
+        deadline = time.monotonic() + 10
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.base = f"http://{LOOPBACK}:{self.port}"
+        self.url = f"{self.base}/?token={self.guard.token}"
+
+    def stop(self) -> None:
+        """Stop serving and wait for the thread."""
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.socket.close()

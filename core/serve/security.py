@@ -36,12 +36,15 @@ CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
+#: A rendered plan shown in the editor's preview frame: no script at all (a sandbox), its own
+#: inline styles allowed, framed only by this app's pages.
+PREVIEW_CSP = "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'; sandbox"
 SECURITY_HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-frame-options", b"DENY"),
     (b"cache-control", b"no-store"),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),  # not no-referrer: Chrome then sends "Origin: null" on form posts
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cross-origin-resource-policy", b"same-origin"),
 ]
@@ -112,6 +115,11 @@ class Guard:
         return "ok"
 
 
+def _preview_headers() -> list[tuple[bytes, bytes]]:
+    replaced = {b"content-security-policy": PREVIEW_CSP.encode(), b"x-frame-options": b"SAMEORIGIN"}
+    return [(name, replaced.get(name, value)) for name, value in SECURITY_HEADERS]
+
+
 def loggable_path(path: str) -> str:
     """``path`` with every segment that is not one of the app's own words (a plan's file name,
     which may hold a client's name) shown as ``*``."""
@@ -135,11 +143,13 @@ class SecurityMiddleware:
         started = time.perf_counter()
         status_holder = {"status": 0}
 
+        extra = _preview_headers() if scope.get("path", "").endswith("/preview") else SECURITY_HEADERS
+
         async def send_with_headers(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
                 message["headers"] = [h for h in message.get("headers", []) if h[0].lower() not in dict(SECURITY_HEADERS)]
-                message["headers"] += SECURITY_HEADERS
+                message["headers"] += extra
             await send(message)
 
         try:
@@ -248,7 +258,7 @@ async def _locked(send: Any, headers: dict[str, str]) -> None:
 
 LOCK_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>txplan: locked</title>
-<link rel="stylesheet" href="/static/app.css"></head>
+<link rel="icon" href="data:,"><link rel="stylesheet" href="/static/app.css"></head>
 <body class="locked"><main>
 <h1>Locked</h1>
 <p>This window was left idle, so the plans are hidden. Paste the key from the address that

@@ -480,3 +480,35 @@ def test_download_in_each_format(client: TestClient) -> None:
     markdown = client.get("/plan/amelie.yaml/download/markdown")
     assert markdown.headers["content-disposition"] == 'attachment; filename="amelie.md"' and "Amélie" in markdown.text
     assert client.get("/plan/amelie.yaml/download/nope").status_code == 404
+
+
+def test_a_packs_requires_marks_fields_required(folder: Path) -> None:
+    guard = Guard.start({"127.0.0.1"}, PORT, 900)
+    client = TestClient(create_app(folder, engine_for("harbour-group"), guard), base_url=BASE)
+    client.get(f"/?token={guard.token}")
+    page = client.get("/plan/amelie.yaml").text
+    required = re.compile(r'<label for="(f-[^"]+)">[^<]*<span class="req"')
+    marked = set(required.findall(page))
+    assert {"f-clinician-npi", "f-therapy-session_length_minutes"} <= marked
+    plain_guard = Guard.start({"127.0.0.1"}, PORT, 900)
+    plain = TestClient(create_app(folder, engine_for(None), plain_guard), base_url=BASE)
+    plain.get(f"/?token={plain_guard.token}")
+    assert "f-clinician-npi" not in required.findall(plain.get("/plan/amelie.yaml").text)
+
+
+def test_a_custom_assessment_asks_for_name_and_result(client: TestClient) -> None:
+    fields = form_fields(client.get("/plan/amelie.yaml").text)
+    added = form_fields(post_form(client, "/plan/amelie.yaml/edit", [*fields, ("_op", "add:assessments")]).text)
+    index = max(int(m.group(1)) for n, _ in added if (m := re.fullmatch(r"assessments\[(\d+)\]\.instrument", n)))
+    chosen = replace(added, f"assessments[{index}].instrument", "custom")
+    page = post_form(client, "/plan/amelie.yaml/edit", [*chosen, ("_op", f"refresh:assessments[{index}].instrument")]).text
+    assert f'name="assessments[{index}].name"' in page and f'name="assessments[{index}].result"' in page
+    assert f'name="assessments[{index}].responses[0]"' not in page
+    live = post_form(client, "/plan/amelie.yaml/validate", form_fields(page)).text
+    assert f'data-path="assessments[{index}].name" data-severity="error" data-message="required field is missing"' in live
+
+
+def test_a_new_objective_gets_its_goals_next_id(client: TestClient) -> None:
+    fields = form_fields(client.get("/plan/amelie.yaml").text)
+    page = post_form(client, "/plan/amelie.yaml/edit", [*fields, ("_op", "add:goals[0].objectives")]).text
+    assert 'name="goals[0].objectives[2].id" value="G1.3"' in page

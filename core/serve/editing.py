@@ -120,7 +120,8 @@ def apply(operation: str, data: dict[str, Any], view: SchemaView, engine: Engine
     if verb == "add":
         items = _container(data, path, create=True)
         node = _schema_at(view, data, path)
-        items.append(_new_item(view.resolve(node.get("items", {})), path, items))
+        owner = _owner_id(data, path)
+        items.append(_new_item(view.resolve(node.get("items", {})), path, items, owner))
         return data, format_path((*path, len(items) - 1))
     if verb in ("remove", "up", "down"):
         if not path or not isinstance(path[-1], int):
@@ -183,13 +184,23 @@ def _has(value: Any, key: str | int) -> bool:
     return key in value if isinstance(value, dict) else isinstance(key, int) and key < len(value)
 
 
-def _new_item(node: Any, path: PathTuple, siblings: list[Any]) -> Any:
+def _owner_id(data: dict[str, Any], path: PathTuple) -> str:
+    """The id of the item holding the list at ``path`` (a goal's id for its objectives)."""
+    node: Any = data
+    for key in path[:-1]:
+        node = node[key] if _has(node, key) else None
+        if node is None:
+            return ""
+    return node.get("id", "") if isinstance(node, dict) and isinstance(node.get("id"), str) else ""
+
+
+def _new_item(node: Any, path: PathTuple, siblings: list[Any], owner: str = "") -> Any:
     """A new, empty list item; a goal, objective or intervention gets the next free id."""
     kind = node.get("type")
     if kind == "object":
         item: dict[str, Any] = {}
         if "id" in node.get("properties", {}):
-            item["id"] = _next_id(path, siblings)
+            item["id"] = _next_id(path, siblings, owner)
         if path[-1:] == ("goals",):
             item["objectives"] = [{"id": f"{item['id']}.1"}]
         return item
@@ -198,14 +209,12 @@ def _new_item(node: Any, path: PathTuple, siblings: list[Any]) -> Any:
     return ""
 
 
-def _next_id(path: PathTuple, siblings: list[Any]) -> str:
+def _next_id(path: PathTuple, siblings: list[Any], owner: str) -> str:
     taken = {item.get("id") for item in siblings if isinstance(item, dict)}
-    if path[-1:] == ("objectives",) and len(path) >= 3:
-        parent = path[:-1]
-        stem = f"goal{parent[-1] + 1}." if isinstance(parent[-1], int) else ""
-        prefix = stem
+    if path[-1:] == ("objectives",):
+        prefix = f"{owner}." if owner else "O"
     else:
-        prefix = {"goals": "G", "interventions": "I"}.get(str(path[-1]), "")
+        prefix = {"goals": "G", "interventions": "I", "presenting_issues": "P"}.get(str(path[-1]), "")
     number_ = len(siblings) + 1
     while f"{prefix}{number_}" in taken:
         number_ += 1

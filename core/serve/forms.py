@@ -11,6 +11,7 @@ for yes/no fields; an empty field is left out, as if it were not in the file.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ class FormError(ValueError):
 # -- field paths ---------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=65_536)  # every live check posts the same few hundred names
 def parse_path(name: str) -> PathTuple:
     """``goals[0].objectives[1].target_date`` -> ``("goals", 0, "objectives", 1, "target_date")``;
     :class:`FormError` if it is not a field path."""
@@ -340,3 +342,19 @@ def _label(key: str | int) -> str:
         return f"{key + 1}"
     words = key.replace("_", " ").replace("-", " ").strip()
     return words[:1].upper() + words[1:] if words else key
+
+
+def posted_items(fields: list[Field]) -> list[tuple[str, str]]:
+    """The ``(name, value)`` pairs a browser posts for these fields as shown (an unanswered
+    item posts nothing; each list posts its length): for scripts and benchmarks that drive the
+    app without a browser."""
+    out: list[tuple[str, str]] = []
+    for item in fields:
+        if item.kind == "object":
+            out += posted_items(item.children)
+        elif item.kind == "array":
+            out.append((f"{item.path}{LENGTH_SUFFIX}", str(len(item.children))))
+            out += posted_items(item.children)
+        elif item.value != "" or item.kind not in ("scale",):
+            out.append((item.path, str(item.value)))
+    return out

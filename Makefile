@@ -19,8 +19,8 @@ wheel: $(BIN)/python
 
 demo: wheel
 	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps dist/*.whl
-	$(BIN)/python -m pip install --quiet dist/*.whl
-	$(BIN)/txplan render examples/attachment-plan.yaml -f docx,markdown -o out/
+	$(BIN)/python -m pip install --quiet "$$(ls dist/*.whl)[charts]"
+	$(BIN)/txplan render examples/attachment-plan.yaml -f docx,markdown,html -o out/
 
 test: wheel
 	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps dist/*.whl

@@ -1,6 +1,6 @@
 """txplan's benchmark: the full pipeline against what a user would otherwise reach for.
 
-    python benchmarks/bench.py [--batch 500] [--pandoc-batch 40] [--memory-batch 2000] [--write-readme]
+    python benchmarks/bench.py [--batch 500] [--pandoc-batch 40] [--memory-batch 2000] [--format-batch 100] [--write-readme]
 
 Measured side by side in one run, on benchmarks/plan.yaml (the example client with every assessment
 and intervention written out, so that every tool builds the same document), every document
@@ -9,7 +9,8 @@ written to disk:
   * python-docx by hand: read the YAML, build the same document with python-docx, save;
   * docxtpl: render an equivalent Word template (loaded for each document, as documented);
   * Jinja2 -> Markdown -> pandoc: one pandoc process per document (skipped without pandoc).
-Reported as documents per second and as ratios; plus the cold whole-process time of one
+Reported as documents per second and as ratios; plus the cost of one document of the example
+plan in each format (Markdown, Word, HTML), with its score charts and without them; the cold whole-process time of one
 `txplan render` against a bare python-docx script, and peak memory over a long batch.
 """
 
@@ -89,6 +90,33 @@ def throughput(batch: int, pandoc_batch: int, work: Path) -> dict[str, float | N
     return results
 
 
+def format_costs(batch: int, work: Path) -> dict[str, float]:
+    """Milliseconds per document of the example plan (three score charts) in each format, with
+    charts and with a pack that turns them off, every document written to disk."""
+    import txplan
+    from txplan.output import write_outputs
+    from txplan.plugins.formats import chart_images
+
+    quiet = work / "charts-off"
+    quiet.mkdir(exist_ok=True)
+    (quiet / "pack.yaml").write_text("name: charts-off\nversion: '1'\nextends: default\ncharts: {enabled: false}\n", encoding="utf-8")
+    engines = {"with charts": txplan.Engine(), "charts off": txplan.Engine(str(quiet))}
+    costs = {}
+    for fmt in ("markdown", "docx", "html"):
+        for setting, engine in engines.items():
+            if fmt == "markdown" and setting == "charts off":
+                continue  # Markdown never draws charts
+
+            def one(index: int, engine: txplan.Engine = engine, fmt: str = fmt) -> None:
+                # Each plan of a real batch has charts of its own: none is taken from the cache.
+                chart_images._draw.cache_clear()
+                write_outputs([(work / f"cost-{index}.{fmt}", engine.render(engine.load(EXAMPLE), fmt))])
+
+            name = fmt if fmt == "markdown" else f"{fmt}, {setting}"
+            costs[name] = 1000 / rate(one, batch)
+    return costs
+
+
 def cold_start(runs: int, work: Path) -> dict[str, float]:
     """Median wall time of a whole process rendering one document."""
     txplan_cli = Path(sys.executable).parent / "txplan"
@@ -141,6 +169,7 @@ def report(args: argparse.Namespace) -> str:
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         rates = throughput(args.batch, args.pandoc_batch, work)
+        costs = format_costs(args.format_batch, work)
         cold = cold_start(args.cold_runs, work)
         peaks = memory(args.memory_batch, work)
     ours = rates["txplan"] or 0.0
@@ -158,6 +187,15 @@ def report(args: argparse.Namespace) -> str:
         else:
             ratio = "1.00" if name == "txplan" else "(for information)" if name.startswith("txplan,") else f"{ours / value:,.2f}"
             lines.append(f"| {name} | {value:,.1f} | {ratio} |")
+    lines += [
+        "",
+        f"**Cost per document by format** (the example plan with its three score charts, {args.format_batch} documents each;"
+        " charts off: a pack with `charts: {enabled: false}`):",
+        "",
+        "| format | ms / document |",
+        "|---|---:|",
+        *(f"| {name} | {value:.1f} |" for name, value in costs.items()),
+    ]
     ratio = cold["txplan render"] / cold["bare python-docx script"]
     lines += [
         "",
@@ -194,6 +232,7 @@ def main() -> None:
     parser.add_argument("--pandoc-batch", type=int, default=40)
     parser.add_argument("--memory-batch", type=int, default=2000)
     parser.add_argument("--cold-runs", type=int, default=15)
+    parser.add_argument("--format-batch", type=int, default=100)
     parser.add_argument("--write-readme", action="store_true")
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)

@@ -35,7 +35,9 @@ WATCHDOG_SECONDS = 0.5
 _HELD_SIGNALS = {getattr(signal, name) for name in ("SIGINT", "SIGTERM") if hasattr(signal, name)}
 
 
-def start_worker(pack: str | None, no_plugins: bool, check: bool = False, payer: str | None = None, as_of: Any = None, parent_pid: int | None = None) -> None:
+def start_worker(
+    pack: str | None, no_plugins: bool, check: bool = False, payer: str | None = None, as_of: Any = None, parent_pid: int | None = None, chart_files: bool = False
+) -> None:
     """Make this worker die with ``parent_pid`` (the main process), then build its engine
     (plugins, pack, validator, templates) once, with the main process's ``--as-of`` date, and
     its checker when ``render --check`` was asked for."""
@@ -47,16 +49,16 @@ def start_worker(pack: str | None, no_plugins: bool, check: bool = False, payer:
     from .plugin_host import PluginHost
 
     engine = Engine(pack, host=PluginHost(load_entrypoints=not no_plugins), as_of=as_of)
-    _ENGINE[:] = [engine, checker_for(engine, check, payer)]
+    _ENGINE[:] = [engine, checker_for(engine, check, payer), chart_files]
 
 
 def render_in_worker(job: tuple[str, list[tuple[str, str]]]) -> Any:
     """Render one plan: ``(plan path, [(format name, output path)])`` -> the CLI's outcome."""
     from .commands.render import render_one
 
-    engine, checker = _ENGINE
+    engine, checker, chart_files = _ENGINE
     plan, outputs = job
-    return render_one(engine, Path(plan), [(engine.output_format(name), Path(path)) for name, path in outputs], checker)
+    return render_one(engine, Path(plan), [(engine.output_format(name), Path(path)) for name, path in outputs], checker, chart_files)
 
 
 @contextlib.contextmanager

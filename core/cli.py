@@ -138,6 +138,7 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--check", action="store_true", help="refuse to write a plan that the insurer-readiness check finds errors in")
     render.add_argument("--payer", metavar="PROFILE", help="payer profile for --check (default: the pack's, else commercial-default)")
     render.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="render in N processes (0: one per CPU; default 1)")
+    render.add_argument("--charts", action="store_true", help="with -f markdown: also write each score chart as a PNG beside the .md, linked from it (needs txplan[charts])")
     render.add_argument("--as-of", metavar="DATE", help="the date objectives' status is stated at, and --check judges at (default: today)")
     render.set_defaults(command=render_command.cmd_render)
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import measures
+from .charts import build_charts
 from .contracts import Instrument, InterventionLibrary
 
 
@@ -25,7 +26,8 @@ def build_context(
     """The context for a valid plan: ``plan`` (the data, completed and with derived values),
     ``labels`` (the pack's headings), ``title``, ``letterhead`` (the plan's practice block,
     overridden by the pack's ``practice`` identity where it gives one), and ``as_of`` (the date
-    the document states objectives' status at; today unless given)."""
+    the document states objectives' status at; today unless given), and ``charts`` (what each
+    score chart shows, by instrument id; :mod:`txplan.charts`)."""
     as_of = as_of or dt.date.today()
     plan = complete(dict(data), schema, schema)
     entries = {f"{lib.namespace}.{entry.id}": entry for lib in libraries.values() for entry in lib.entries}
@@ -45,6 +47,9 @@ def build_context(
         for objective in goal["objectives"]:
             objective["measure_status"] = measures.objective_status(objective, assessments, instruments)
             objective["target_passed"] = target_passed(objective, as_of)
+    charts = build_charts(assessments, instruments, plan["goals"], labels)
+    for table in plan["progress"]:
+        table["chart"] = charts.get(table["id"])
     plan["attestation"] = attestation(plan["signatures"])
     for revision in plan["revisions"]:
         revision["attestation"] = attestation(revision["signatures"])
@@ -55,7 +60,7 @@ def build_context(
         goal["served_by"] = [i for i in plan["interventions"] if goal["id"] in (i.get("goals") or [])]
         goal["addressed_issues"] = [issues[ref] for ref in goal.get("addresses") or [] if ref in issues]
     letterhead = {**plan["practice"], **{k: v for k, v in (practice or {}).items() if v}}
-    return {"plan": plan, "labels": labels, "title": labels.get("title", "Treatment plan"), "letterhead": letterhead, "as_of": as_of.isoformat()}
+    return {"plan": plan, "labels": labels, "title": labels.get("title", "Treatment plan"), "letterhead": letterhead, "as_of": as_of.isoformat(), "charts": charts}
 
 
 #: Statuses that close an objective: a passed target date says nothing new about these.

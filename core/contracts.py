@@ -180,6 +180,9 @@ class Instrument:
     #: "not comparable: different relationships rated". Packs word ``parts`` and
     #: ``relationships``; any other key falls back to the ``parts`` wording.
     computed_from_kind: str = "parts"
+    #: Severity bands by score name, each ``(low, high, label)`` inclusive, lowest first: score
+    #: charts shade them (``{"total": ((0, 4, "minimal"), ...)}``).
+    bands: Mapping[str, tuple[tuple[float, float, str], ...]] = field(default_factory=dict)
 
     def problems(self) -> list[str]:
         """What is wrong with this registration (empty when it is well formed)."""
@@ -198,6 +201,8 @@ class Instrument:
         for threshold in self.thresholds:
             if not isinstance(threshold, ChangeThreshold) or threshold.better not in ("lower", "higher"):
                 out.append(f"threshold {threshold!r} must be a ChangeThreshold with better 'lower' or 'higher'")
+        if not isinstance(self.bands, Mapping) or not all(_bands_ok(b) for b in self.bands.values()):
+            out.append("bands must map score names to (low, high, label) triples, lowest first")
         if not isinstance(self.computed_from_kind, str) or not ID_PATTERN.match(self.computed_from_kind):
             out.append(f"computed_from_kind {self.computed_from_kind!r} must be lower case letters, digits and hyphens")
         return out
@@ -205,6 +210,16 @@ class Instrument:
     def label(self, score: str) -> str:
         """The name people read for ``score``."""
         return self.score_labels.get(score, score.replace("_", " ").capitalize())
+
+
+def _bands_ok(bands: Any) -> bool:
+    """Whether ``bands`` is a sequence of (low, high, label) triples in rising order."""
+    try:
+        triples = [(float(low), float(high), label) for low, high, label in bands]
+    except (TypeError, ValueError):
+        return False
+    rising = all(a[1] < b[0] for a, b in zip(triples, triples[1:]))
+    return rising and all(low <= high and isinstance(label, str) for low, high, label in triples)
 
 
 @dataclass(frozen=True)

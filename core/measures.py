@@ -6,7 +6,7 @@ plugins; this module only arranges what they return."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 from typing import Any
@@ -106,16 +106,14 @@ def progress(assessments: list[dict[str, Any]], instruments: Mapping[str, Instru
     computed from the same parts, and is marked ``not_comparable`` where there is none."""
     tables = []
     for instrument_id, instrument in instruments.items():
-        given = sorted(
-            (a for a in assessments if a.get("instrument") == instrument_id and a.get("score_result") and a["score_result"].scores),
-            key=lambda a: a["date"],
-        )
+        given = scored_administrations(assessments, instrument_id)
         if len(given) < 2:
             continue
         names = _score_names(instrument, [a["score_result"] for a in given])
         rows = [_row(instrument, names, given, index) for index in range(len(given))]
         tables.append(
             {
+                "id": instrument_id,
                 "instrument": instrument.name,
                 "short_name": short_name(instrument),
                 "scores": [instrument.label(n) for n in names],
@@ -135,6 +133,14 @@ def progress(assessments: list[dict[str, Any]], instruments: Mapping[str, Instru
             }
         )
     return tables
+
+
+def scored_administrations(assessments: Sequence[Mapping[str, Any]], instrument_id: str) -> list[Mapping[str, Any]]:
+    """The administrations of ``instrument_id`` that gave scores, oldest first."""
+    return sorted(
+        (a for a in assessments if a.get("instrument") == instrument_id and a.get("score_result") and a["score_result"].scores),
+        key=lambda a: a["date"],
+    )
 
 
 def _score_names(instrument: Instrument, results: list[ScoreResult]) -> list[str]:

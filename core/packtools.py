@@ -46,6 +46,17 @@ labels:
 #     clinician: {{required: [npi]}}
 #     diagnoses: {{minItems: 1}}
 
+# The documents' language (the HTML page's lang) and a stylesheet of your own for the HTML output
+# (a CSS file in this folder: no @import, no url() except data:, at most 256 KB).
+# language: en
+# html:
+#   stylesheet: style.css
+
+# Score charts after the progress tables (drawn when matplotlib is installed): off, or coloured.
+# charts:
+#   enabled: false
+#   colours: {series: ["#1f4e79", "#c0504d"], target: "#2e7d32"}
+
 # Your own intervention libraries (shape: schemas/library.schema.json in txplan).
 # libraries: [libraries/our-practice.yaml]
 """

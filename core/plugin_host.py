@@ -31,6 +31,7 @@ from .errors import EXIT_INTERRUPTED, Interrupted, PluginError
 BUILTIN_PLUGINS = (
     "txplan.plugins.formats.markdown",
     "txplan.plugins.formats.docx",
+    "txplan.plugins.formats.html",
     "txplan.plugins.packs.default_pack",
     "txplan.plugins.packs.example_packs",
     "txplan.plugins.instruments.ecr_r",

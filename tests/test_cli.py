@@ -168,7 +168,7 @@ def test_example_command(run: Run, work: Path, example_path: Path) -> None:
 def test_usage_errors(run: Run, work: Path, example_path: Path) -> None:
     """An unknown format (exit 2) and an unknown pack (exit 3) are named with the choices."""
     result = run("render", example_path, "-f", "pdf")
-    assert result.code == 2 and result.err == "txplan: error: unknown output format 'pdf' (available: docx, markdown, md, word)\n"
+    assert result.code == 2 and result.err == "txplan: error: unknown output format 'pdf' (available: docx, htm, html, markdown, md, word)\n"
     result = run("render", example_path, "--pack", "acme")
     assert result.code == 3 and "no template pack named 'acme' (available: default" in result.err
     assert files_in(work) == []

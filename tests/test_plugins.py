@@ -183,7 +183,7 @@ def test_misbehaving_plugins_are_reported_and_the_rest_works() -> None:
     assert "plugin 'malformed' ((registered in process) -) registered a str in register_output_formats; expected OutputFormat" in joined
     assert "format name 'Bad Name' must be lower case letters, digits and hyphens" in joined
     assert "plugin 'unknown-hook' ((registered in process) -) implements unknown hook 'register_colours'; it was not loaded" in joined
-    assert set(host.output_formats) == {"markdown", "docx", "shout"}
+    assert set(host.output_formats) == {"markdown", "docx", "html", "shout"}
 
 
 @pytest.fixture

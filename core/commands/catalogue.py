@@ -25,6 +25,9 @@ def cmd_plugins(args: argparse.Namespace) -> int:
         print(f"{p.name} ({p.distribution} {p.version}, {kind})")
         for what, ids in p.registered.items():
             print(f"    {what}: {', '.join(ids)}")
+    from ..charts import charts_status
+
+    print(charts_status())
     return EXIT_OK
 
 

@@ -31,6 +31,11 @@ def cmd_render(args: argparse.Namespace) -> int:
     """Render each plan into each requested format, in parallel with ``--jobs``."""
     engine = engine_for(args)
     formats = _formats(engine, args.format)
+    if getattr(args, "charts", False):
+        from ..charts import charts_available
+
+        if not charts_available():
+            raise UsageError("--charts needs matplotlib, which is not installed: pip install 'txplan[charts]'")
     for fmt in formats:
         engine.prepare(fmt)
     targets = _targets([Path(p) for p in args.plans], formats, args.output)
@@ -92,10 +97,11 @@ def checker_for(engine: Engine, check: bool, payer: str | None) -> Any:
 Outcome = tuple[list[str], "list[tuple[Path, bytes]] | None", bool]
 
 
-def render_one(engine: Engine, plan_path: Path, outputs: list[tuple[OutputFormat, Path]], checker: Any = None) -> Outcome:
+def render_one(engine: Engine, plan_path: Path, outputs: list[tuple[OutputFormat, Path]], checker: Any = None, chart_files: bool = False) -> Outcome:
     """Render one plan into its outputs, in memory: (messages to print, rendered files or
     ``None`` when the plan has errors, whether ``checker`` found check errors and so the plan
-    must not be written). Pack and plugin errors are raised: they stop the run."""
+    must not be written). With ``chart_files`` (``--charts``), a Markdown output comes with its
+    score charts as PNG files beside it. Pack and plugin errors are raised: they stop the run."""
     try:
         plan = engine.load(plan_path)
         problems = engine.validate(plan)
@@ -108,7 +114,15 @@ def render_one(engine: Engine, plan_path: Path, outputs: list[tuple[OutputFormat
         warnings += [str(f) for f in findings]
         if any(f.severity == "error" for f in findings):
             return warnings, None, True
-    return warnings, [(path, engine.render_with(fmt, document)) for fmt, path in outputs], False
+    files: list[tuple[Path, bytes]] = []
+    for fmt, path in outputs:
+        if chart_files and fmt.name == "markdown":
+            from ..plugins.formats.markdown_charts import markdown_with_chart_files
+
+            files += markdown_with_chart_files(document, path)
+        else:
+            files.append((path, engine.render_with(fmt, document)))
+    return warnings, files, False
 
 
 def _render_all(engine: Engine, args: argparse.Namespace, targets: list[Any], jobs: int) -> Any:
@@ -116,14 +130,14 @@ def _render_all(engine: Engine, args: argparse.Namespace, targets: list[Any], jo
     if jobs <= 1 or len(targets) <= 1:
         checker = checker_for(engine, args.check, args.payer)
         for plan_path, outputs in targets:
-            yield plan_path, render_one(engine, plan_path, outputs, checker)
+            yield plan_path, render_one(engine, plan_path, outputs, checker, getattr(args, "charts", False))
         return
     from concurrent.futures import ProcessPoolExecutor
 
     from .. import batch
 
     work = [(str(plan), [(fmt.name, str(path)) for fmt, path in outputs]) for plan, outputs in targets]
-    initargs = (getattr(args, "pack", None), args.no_plugins, args.check, args.payer, engine.as_of, os.getpid())
+    initargs = (getattr(args, "pack", None), args.no_plugins, args.check, args.payer, engine.as_of, os.getpid(), getattr(args, "charts", False))
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(targets)), initializer=batch.start_worker, initargs=initargs)
     try:
         with batch.signals_held():

@@ -13,9 +13,11 @@ import io
 from typing import Any
 
 from txplan import hookimpl
+from txplan.charts import without_chart_references
 from txplan.contracts import OutputFormat, RenderedDocument
 from txplan.errors import PackError, Problem
 
+from .chart_pictures import chart_pictures
 from .wordml.reference import PLACEHOLDER, Reference, UnusableReference, header_footer_parts, load_reference
 
 SKIPPED_SECTIONS = frozenset({"letterhead"})
@@ -66,9 +68,12 @@ def render_docx(document: RenderedDocument) -> bytes:
             links[url] = word.part.relate_to(url, RT.HYPERLINK, is_external=True)
         return links[url]
 
-    writer = BodyWriter(reference.style_ids, link_id, numbering.new_list)
+    pictures = chart_pictures(word, document)
+    writer = BodyWriter(reference.style_ids, link_id, numbering.new_list, pictures)
     refuse_unstorable(document, SKIPPED_SECTIONS)
     markdown = document.markdown_without(SKIPPED_SECTIONS)
+    if pictures is None:
+        markdown = without_chart_references(markdown)
     try:
         xml = writer.body_xml(markdown)
     except UnknownBlock as exc:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from txplan import hookimpl
+from txplan.charts import without_chart_references
 from txplan.contracts import OutputFormat, RenderedDocument
 
 
 def render_markdown(document: RenderedDocument) -> bytes:
-    """The document's Markdown, UTF-8 encoded, ending in one newline."""
-    return document.markdown.encode("utf-8")
+    """The document's Markdown, UTF-8 encoded, ending in one newline. Score charts are pictures:
+    the Markdown keeps the progress tables they draw and leaves out their ``chart:`` references."""
+    return without_chart_references(document.markdown).encode("utf-8")
 
 
 @hookimpl

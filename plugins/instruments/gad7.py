@@ -38,6 +38,7 @@ GAD7 = Instrument(
         },
     },
     score=score,
+    bands={"total": BANDS},
     score_labels={"total": "Total"},
     codes={"total": "LOINC 70274-6"},
     thresholds=(

@@ -42,6 +42,7 @@ PHQ9 = Instrument(
         },
     },
     score=score,
+    bands={"total": BANDS},
     score_labels={"total": "Total"},
     codes={"total": "LOINC 44261-6", "item 9": "LOINC 44260-8"},
     flags={

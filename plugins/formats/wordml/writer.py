@@ -17,6 +17,7 @@ table                       Plan Table; Table Heading row repeated on every page
 ``::: note`` / ``::: alert`` Note / Alert (boxed paragraphs)
 ``::: signature-block``     Signature Text; the block (and its table) is kept on one page
 ``::: page-break``          a page break
+``![alt](chart:id)``        the score chart as a picture (``picture`` callback)
 ==========================  ==========================================================
 """
 
@@ -95,11 +96,19 @@ class BodyWriter:
     style ids; ``link_id(url)`` returns a relationship id for a hyperlink; ``new_list(ordered)``
     returns a fresh numbering id (restarting at 1 for ordered lists)."""
 
-    def __init__(self, style_ids: dict[str, str], link_id: Callable[[str], str], new_list: Callable[[bool], int]) -> None:
+    def __init__(
+        self,
+        style_ids: dict[str, str],
+        link_id: Callable[[str], str],
+        new_list: Callable[[bool], int],
+        picture: Callable[[str, str], str | None] | None = None,
+    ) -> None:
         # Style ids come from a practice's reference document: escaped for the attributes they fill.
         self.styles = {name: escape(style_id, {'"': "&quot;"}) for name, style_id in style_ids.items()}
         self.link_id = link_id
         self.new_list = new_list
+        # picture(src, alt): a run holding the image (a score chart), or None for its alt text.
+        self.picture = picture
 
     def body_xml(self, markdown: str) -> str:
         """The WordprocessingML elements (paragraphs and tables) for ``markdown``."""
@@ -261,7 +270,8 @@ class BodyWriter:
                     out.append(f'<w:hyperlink r:id="{self.link_id(href)}" w:history="1">{"".join(link)}</w:hyperlink>')
                 link = None
             elif kind == "image":
-                target.append(_run(child.content, self._rpr(bold, italic, strike, False)))
+                drawn = self.picture(str(child.attrs.get("src", "")), child.content) if self.picture else None
+                target.append(drawn if drawn is not None else _run(child.content, self._rpr(bold, italic, strike, False)))
         return "".join(out)
 
     def _rpr(self, bold: int, italic: int, strike: int, in_link: bool) -> str:

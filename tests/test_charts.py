@@ -1,0 +1,212 @@
+"""Score charts: what they show (series, bands, thresholds from baseline, targets), their alt
+text, the same bytes every time, a pack turning them off or colouring them, and documents that
+render as before where matplotlib is not installed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import sys
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import txplan
+from txplan.charts import CHART_REFERENCE, ChartSpec, charts_available, without_chart_references
+from txplan.contracts import Instrument, ScoreResult
+from txplan.plugins.formats import chart_images
+
+from .conftest import write
+from .test_progress import MOTHER, PARTNER, ecr_rs, plan_with
+
+AS_OF = dt.date(2026, 12, 1)
+
+
+def document(plan: Path, pack: str | None = None) -> Any:
+    engine = txplan.Engine(pack, as_of=AS_OF)
+    return engine, engine.render_document(engine.load(plan))
+
+
+def render(plan: Path, fmt: str, pack: str | None = None) -> bytes:
+    engine = txplan.Engine(pack, as_of=AS_OF)
+    return engine.render(engine.load(plan), fmt)
+
+
+def pictures(docx: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        return {n: archive.read(n) for n in archive.namelist() if n.startswith("word/media/")}
+
+
+def test_a_chart_for_each_instrument_given_twice(example_path: Path) -> None:
+    _, doc = document(example_path)
+    charts = doc.context["charts"]
+    assert list(charts) == ["ecr-r", "phq-9", "gad-7"]  # the RQ and AAI were given once
+    phq: ChartSpec = charts["phq-9"]
+    assert [s.label for s in phq.series] == ["Total"]
+    assert phq.series[0].points == (("2026-08-31", 12.0), ("2026-10-12", 9.0), ("2026-11-09", 6.0))
+    assert [(b.low, b.high, b.label) for b in phq.bands][0] == (0.0, 4.0, "none to minimal")
+    # The 5-point threshold of Löwe et al. (2004), counted down from the baseline of 12.
+    assert [(m.kind, m.value) for m in phq.markers] == [("threshold", 7.0)]
+    gad = charts["gad-7"]
+    assert sorted((m.kind, m.value) for m in gad.markers) == [("target", 9.0), ("threshold", 7.0), ("threshold", 9.0)]
+    ecr = charts["ecr-r"]
+    assert [s.label for s in ecr.series] == ["Anxiety", "Avoidance"] and ecr.bands == ()
+    assert [(m.kind, m.value, m.label) for m in ecr.markers] == [("target", 4.5, "target G1.2: Anxiety \u2264 4.5")]
+
+
+def test_alt_text_states_every_value(example_path: Path) -> None:
+    _, doc = document(example_path)
+    charts = doc.context["charts"]
+    assert charts["phq-9"].alt == (
+        "PHQ-9: scores over time. Total: 12 (2026-08-31), 9 (2026-10-12), 6 (2026-11-09). "
+        "Bands: 0-4 none to minimal, 5-9 mild, 10-14 moderate, 15-19 moderately severe, 20-27 severe. "
+        "Clinically meaningful change: \u22125 from baseline (7)."
+    )
+    assert "Anxiety: 5.78 (2026-08-31), 4.78 (2026-11-30). Avoidance: 4.28 (2026-08-31), 4.06 (2026-11-30)." in charts["ecr-r"].alt
+    assert charts["gad-7"].alt.endswith("Target G3.3: Total \u2264 9.")
+    docx = render(example_path, "docx")
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        body = archive.read("word/document.xml").decode()
+    descriptions = re.findall(r'<wp:docPr id="\d+" name="Chart ([a-z0-9-]+)" descr="([^"]+)"', body)
+    assert [name for name, _ in descriptions] == ["ecr-r", "phq-9", "gad-7"]
+    assert "Total: 12 (2026-08-31), 9 (2026-10-12), 6 (2026-11-09)" in descriptions[1][1]
+
+
+def test_ecr_rs_one_line_per_subscale_and_relationship(example_text: str, tmp_path: Path) -> None:
+    plan = plan_with(example_text, tmp_path, ecr_rs("2026-09-01", partner=PARTNER, mother=MOTHER) + ecr_rs("2026-11-01", partner=PARTNER))
+    _, doc = document(plan)
+    series = {s.label: s.points for s in doc.context["charts"]["ecr-rs"].series}
+    # The means over mother + partner and over partner alone are not joined into one line.
+    assert series["Avoidance (mother, partner)"] == (("2026-09-01", 4.0),)
+    assert series["Avoidance (partner)"] == (("2026-11-01", 2.0),)
+    assert series["Partner: avoidance"] == (("2026-09-01", 2.0), ("2026-11-01", 2.0))
+    assert series["Mother: anxiety"] == (("2026-09-01", 1.0),)
+    assert "Partner: anxiety: 6 (2026-09-01), 6 (2026-11-01)." in doc.context["charts"]["ecr-rs"].alt
+
+
+def test_the_same_chart_is_the_same_bytes(example_path: Path) -> None:
+    from txplan.charts import DEFAULT_COLOURS
+
+    _, doc = document(example_path)
+    spec = doc.context["charts"]["gad-7"]
+    first_png, first_svg = chart_images.png(spec, DEFAULT_COLOURS), chart_images.svg(spec, DEFAULT_COLOURS)
+    assert first_png.startswith(b"\x89PNG") and b"tEXt" not in first_png and b"tIME" not in first_png
+    chart_images._draw.cache_clear()  # drawn afresh, not taken from the cache
+    assert chart_images.png(spec, DEFAULT_COLOURS) == first_png
+    assert chart_images.svg(spec, DEFAULT_COLOURS) == first_svg
+    assert "<dc:date>" not in first_svg and "http" not in first_svg and "<metadata" not in first_svg
+    assert 'id="chart-gad-7-' in first_svg and not re.search(r'id="(?!chart-gad-7-)', first_svg)
+    docx = render(example_path, "docx")
+    chart_images._draw.cache_clear()
+    assert render(example_path, "docx") == docx
+
+
+def test_charts_appear_after_their_progress_tables(example_path: Path) -> None:
+    _, doc = document(example_path)
+    markdown = doc.markdown
+    references = CHART_REFERENCE.findall(markdown)
+    assert len(references) == 3
+    assert markdown.index("chart:phq-9") > markdown.index("### Progress over time: PHQ-9")
+    assert markdown.index("chart:phq-9") < markdown.index("### Progress over time: GAD-7")
+    assert len(pictures(render(example_path, "docx"))) == 3
+    # Markdown shows the tables alone.
+    md = render(example_path, "md").decode()
+    assert "chart:" not in md and md == without_chart_references(markdown)
+
+
+def test_pack_turns_charts_off(example_path: Path, tmp_path: Path) -> None:
+    pack = tmp_path / "quiet"
+    write(pack / "pack.yaml", "name: quiet\nversion: '1'\nextends: default\ncharts:\n  enabled: false\n")
+    docx = render(example_path, "docx", str(pack))
+    assert pictures(docx) == {}
+    html = render(example_path, "html", str(pack)).decode()
+    assert "<svg" not in html and "chart:" not in html and "<figure" not in html
+    assert "Progress over time: PHQ-9" in html  # the tables stay
+
+
+def test_pack_sets_chart_colours(example_path: Path, tmp_path: Path) -> None:
+    pack = tmp_path / "coloured"
+    write(pack / "pack.yaml", "name: coloured\nversion: '1'\nextends: default\ncharts:\n  colours:\n    series: ['#ab1234']\n    target: '#00ff00'\n")
+    html = render(example_path, "html", str(pack)).decode()
+    assert "#ab1234" in html and "#00ff00" in html
+    assert "#ab1234" not in render(example_path, "html").decode()
+
+
+def test_bad_colour_is_a_pack_error(example_path: Path, tmp_path: Path) -> None:
+    pack = tmp_path / "bad"
+    write(pack / "pack.yaml", "name: bad\nversion: '1'\nextends: default\ncharts:\n  colours:\n    target: red; background:url(x)\n")
+    with pytest.raises(txplan.PackError) as caught:
+        txplan.Engine(str(pack))
+    assert "charts" in "\n".join(caught.value.lines()) and "colours" in "\n".join(caught.value.lines())
+
+
+@pytest.fixture
+def without_matplotlib(monkeypatch: pytest.MonkeyPatch) -> None:
+    """matplotlib cannot be imported, as where the charts extra is not installed."""
+    for name in list(sys.modules):
+        if name == "matplotlib" or name.startswith("matplotlib."):
+            monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    chart_images._draw.cache_clear()
+    yield
+    chart_images._draw.cache_clear()
+
+
+@pytest.mark.usefixtures("without_matplotlib")
+def test_without_matplotlib_documents_render_without_charts(example_path: Path, run: Callable[..., Any]) -> None:
+    assert not charts_available()
+    docx = render(example_path, "docx")
+    assert pictures(docx) == {}
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        body = archive.read("word/document.xml").decode()
+    assert "scores over time" not in body  # no alt text left behind as a paragraph
+    html = render(example_path, "html").decode()
+    assert "<svg" not in html and "<figure" not in html and "chart:" not in html
+    result = run("plugins")
+    assert "score charts: off (matplotlib is not installed; pip install 'txplan[charts]'" in result.out
+
+
+def test_plugins_says_charts_are_on(run: Callable[..., Any]) -> None:
+    assert charts_available()  # matplotlib is in the test extra: charts are tested for real
+    assert re.search(r"^score charts: on \(matplotlib [\d.]+", run("plugins").out, re.MULTILINE)
+
+
+def test_instrument_bands_are_checked() -> None:
+    def score(data: Any) -> ScoreResult:
+        return ScoreResult(scores={"total": 1})
+
+    schema = {"type": "object", "properties": {"responses": {"type": "array"}}}
+    good = Instrument("x-1", "X", "c", "l", schema, score, bands={"total": ((0, 4, "low"), (5, 9, "high"))})
+    assert good.problems() == []
+    for bands in ({"total": ((5, 9, "high"), (0, 4, "low"))}, {"total": ((0, "a", "low"),)}, {"total": ((4, 0, "low"),)}):
+        assert any("bands" in p for p in Instrument("x-1", "X", "c", "l", schema, score, bands=bands).problems())
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_markdown_with_chart_files(example_path: Path, tmp_path: Path, run: Callable[..., Any], jobs: str) -> None:
+    second = tmp_path / "second.yaml"
+    second.write_bytes(example_path.read_bytes())
+    result = run("render", example_path, second, "-f", "md,docx", "--charts", "-o", tmp_path / "out", "--as-of", "2026-12-01", "--jobs", jobs)
+    assert result.code == 0, result.err
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir() if p.stem.startswith("second")) == [
+        "second.docx", "second.ecr-r.png", "second.gad-7.png", "second.md", "second.phq-9.png"
+    ]
+    markdown = (out / "attachment-plan.md").read_text(encoding="utf-8")
+    assert "](attachment-plan.phq-9.png)" in markdown and "chart:" not in markdown
+    assert "![PHQ-9: scores over time. Total: 12 (2026-08-31)" in markdown
+    picture = out / "attachment-plan.phq-9.png"
+    assert picture.read_bytes().startswith(b"\x89PNG") and picture.stat().st_mode & 0o777 == 0o600
+    assert "wrote " + str(picture) in result.out
+
+
+@pytest.mark.usefixtures("without_matplotlib")
+def test_charts_option_without_matplotlib_writes_nothing(example_path: Path, tmp_path: Path, run: Callable[..., Any]) -> None:
+    result = run("render", example_path, "-f", "md", "--charts", "-o", tmp_path / "out")
+    assert result.code == 2
+    assert "--charts needs matplotlib" in result.err and "Traceback" not in result.err
+    assert not (tmp_path / "out").exists()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -40,11 +39,8 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def folder(tmp_path: Path, example_path: Path) -> Path:
-    caseload = tmp_path / "caseload"
-    caseload.mkdir()
-    shutil.copy(example_path, caseload / "amelie.yaml")
-    return caseload
+def folder(caseload_folder: Path) -> Path:
+    return caseload_folder
 
 
 @pytest.fixture

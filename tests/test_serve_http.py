@@ -8,7 +8,6 @@ import html.parser
 import logging
 import os
 import re
-import shutil
 import stat
 from pathlib import Path
 from typing import Any
@@ -32,11 +31,8 @@ ORIGIN = {"origin": BASE}
 
 
 @pytest.fixture
-def folder(tmp_path: Path, example_path: Path) -> Path:
-    caseload = tmp_path / "caseload"
-    caseload.mkdir()
-    shutil.copy(example_path, caseload / "amelie.yaml")
-    return caseload
+def folder(caseload_folder: Path) -> Path:
+    return caseload_folder
 
 
 @pytest.fixture
@@ -307,9 +303,6 @@ def test_the_page_can_lock_itself(client: TestClient) -> None:
 
 
 def test_serve_without_its_extra_says_what_to_install(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    import txplan.serve
-
-    monkeypatch.setattr(txplan.serve, "missing_dependencies", lambda: ["starlette", "uvicorn"])
     import txplan.serve.command
 
     monkeypatch.setattr(txplan.serve.command, "missing_dependencies", lambda: ["starlette", "uvicorn"])
@@ -512,3 +505,29 @@ def test_a_new_objective_gets_its_goals_next_id(client: TestClient) -> None:
     fields = form_fields(client.get("/plan/amelie.yaml").text)
     page = post_form(client, "/plan/amelie.yaml/edit", [*fields, ("_op", "add:goals[0].objectives")]).text
     assert 'name="goals[0].objectives[2].id" value="G1.3"' in page
+
+
+def test_serve_prints_the_keyed_address_and_warns_off_loopback(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], folder: Path) -> None:
+    import uvicorn
+
+    started: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: started.append(options))
+    assert main(["serve", str(folder), "--no-browser", "--port", "8799"]) == 0
+    out, err = capsys.readouterr()
+    first = re.search(r"http://127\.0\.0\.1:8799/\?token=([A-Za-z0-9_-]{40,})", out)
+    assert first
+    assert started[-1]["host"] == "127.0.0.1" and started[-1]["access_log"] is False
+    assert "warning" not in err
+    assert main(["serve", str(folder), "--no-browser", "--host", "192.0.2.10"]) == 0
+    out, err = capsys.readouterr()
+    assert "warning" in err and "no TLS" in err and "no user accounts" in err
+    assert started[-1]["host"] == "192.0.2.10"
+    second = re.search(r"token=([A-Za-z0-9_-]+)", out)
+    assert second and second.group(1) != first.group(1)  # a key per start
+
+
+def test_missing_dependencies_names_the_distribution_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import txplan.serve
+
+    monkeypatch.setattr(txplan.serve, "DEPENDENCIES", {"starlette": "starlette", "no_such_module_txplan": "no-such-dist", "nosuchpkg.sub": "nosuchpkg"})
+    assert txplan.serve.missing_dependencies() == ["no-such-dist", "nosuchpkg"]

@@ -16,6 +16,7 @@ from typing import Any
 
 import jinja2
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -105,6 +106,14 @@ def _path_or_error(request: Request) -> Path:
         raise _Refused(400, f"Refused: {exc}.") from None
 
 
+async def _posted(request: Request) -> tuple[ServeState, Path, Any, dict[str, Any]]:
+    """The shared state, the plan's path, the posted form and the plan data it describes."""
+    state = _state(request)
+    path = _path_or_error(request)
+    form = await request.form()
+    return state, path, form, form_to_data(form.multi_items(), state.view)
+
+
 class _Refused(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -143,7 +152,7 @@ def _refusing(handler: Any) -> Any:
 async def caseload_page(request: Request) -> Response:
     """The plans in the folder with their state, and the forms to create one."""
     state = _state(request)
-    rows = state.caseload.summaries()
+    rows = await run_in_threadpool(state.caseload.summaries)  # reading many plans must not hold up other requests
     return _page(request, "caseload.html", rows=rows, folder=state.root.name, message=request.query_params.get("m", ""))
 
 
@@ -236,21 +245,15 @@ def _editor(request: Request, name: str, data: dict[str, Any], base: str, status
 @_refusing
 async def validate(request: Request) -> Response:
     """The problems, scores and measured objectives for the form's current data (not saved)."""
-    state = _state(request)
-    path = _path_or_error(request)
-    form = await request.form()
-    data = form_to_data(form.multi_items(), state.view)
-    result = editing.evaluate(state.engine, data, path.name)
+    state, path, form, data = await _posted(request)
+    result = await run_in_threadpool(editing.evaluate, state.engine, data, path.name)
     return _page(request, "live.html", result=result)
 
 
 @_refusing
 async def edit(request: Request) -> Response:
     """Add, remove or move a list item (or pick a library entry) and return the form again."""
-    state = _state(request)
-    path = _path_or_error(request)
-    form = await request.form()
-    data = form_to_data(form.multi_items(), state.view)
+    state, path, form, data = await _posted(request)
     try:
         data, focus = editing.apply(str(form.get("_op", "")), data, state.view, state.engine)
     except editing.BadOperation as exc:
@@ -271,10 +274,7 @@ async def edit(request: Request) -> Response:
 async def save(request: Request) -> Response:
     """Save the form's data to the plan file, unless the file changed on disk since it was
     opened, or the data has errors and the file on disk is valid (then only when confirmed)."""
-    state = _state(request)
-    path = _path_or_error(request)
-    form = await request.form()
-    data = form_to_data(form.multi_items(), state.view)
+    state, path, form, data = await _posted(request)
     base = str(form.get("_base_override") or form.get("_base", ""))
     result = editing.evaluate(state.engine, data, path.name)
     if result.errors and form.get("_confirm_invalid") != "yes" and _valid_on_disk(state.engine, path):
@@ -303,10 +303,7 @@ def _valid_on_disk(engine: Engine, path: Path) -> bool:
 @_refusing
 async def check(request: Request) -> Response:
     """Check the form's data against a payer profile; every finding links to its field."""
-    state = _state(request)
-    path = _path_or_error(request)
-    form = await request.form()
-    data = form_to_data(form.multi_items(), state.view)
+    state, path, form, data = await _posted(request)
     result = editing.evaluate(state.engine, data, path.name)
     findings: list[Reported] = []
     message = ""
@@ -334,7 +331,7 @@ async def preview(request: Request) -> Response:
     plan = _load_saved(request)
     fmt = "html" if "html" in state.engine.host.output_formats else "markdown"
     try:
-        body = state.engine.render(plan, fmt)
+        body = await run_in_threadpool(state.engine.render, plan, fmt)  # under the engine's render time limit, in any thread
     except PlanError as exc:
         return _page(request, "preview_problems.html", 200, problems=[_shown(p, plan.source) for p in exc.problems])
     except TxplanError as exc:
@@ -352,7 +349,7 @@ async def download(request: Request) -> Response:
     name = request.path_params["format"]
     try:
         output_format = state.engine.output_format(name)
-        body = state.engine.render(plan, output_format.name)
+        body = await run_in_threadpool(state.engine.render, plan, output_format.name)
     except UsageError as exc:
         raise _Refused(404, exc.message) from None
     except PlanError:

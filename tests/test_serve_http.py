@@ -320,12 +320,36 @@ def test_serve_refuses_a_missing_folder_and_a_bad_port(tmp_path: Path, capsys: p
 # -- caseload -----------------------------------------------------------------------------------------
 
 
+def caseload_page(client: TestClient) -> str:
+    """The caseload page once every plan is read (it shows pending rows while they are)."""
+    import time
+
+    page = client.get("/").text
+    deadline = time.monotonic() + 120
+    while "being read" in page and time.monotonic() < deadline:
+        rows = client.get("/rows").text
+        page = page.split('<tbody id="caseload-rows"')[0] + rows + page.split("</tbody>", 1)[1]
+    return page
+
+
+def test_a_large_caseload_page_comes_at_once_and_fills_in(client: TestClient, folder: Path) -> None:
+    text = (folder / "amelie.yaml").read_text()
+    for index in range(60):
+        (folder / f"c{index:02d}.yaml").write_text(text)
+    first = client.get("/").text
+    assert first.count('href="/plan/c') == 60
+    if "being read" in first:
+        assert 'hx-get="/rows"' in first
+    full = caseload_page(client)
+    assert "being read" not in full and full.count(">yes<") == 61 and 'hx-get="/rows"' not in full
+
+
 def test_the_caseload_lists_each_plan_with_its_state(client: TestClient, folder: Path) -> None:
     (folder / "broken.yaml").write_text("client: [\n")
     text = (folder / "amelie.yaml").read_text().replace("review_dates: [2026-12-07, 2027-03-01]", "review_dates: [2020-12-07, 2027-03-01]")
     text = text.replace("  - date: 2026-11-30\n    summary", "  - date: 2019-11-30\n    summary")
     (folder / "overdue.yaml").write_text(text)
-    page = client.get("/").text
+    page = caseload_page(client)
     row = page.split('href="/plan/amelie.yaml"')[1].split("</tr>")[0]
     assert "Amélie Durand-Okafor" in row and "Dr. Tomás Reyes" in row and "2026-09-14 to 2027-03-14" in row
     assert ">yes<" in row

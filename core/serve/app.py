@@ -33,6 +33,8 @@ from .forms import FormError, SchemaView, build_fields, element_id, form_to_data
 from .paths import UnsafePlanName, new_plan_name, plan_path
 from .security import COOKIE, LOCK_PAGE, MAX_BODY_BYTES, BodyTooLarge, Guard, SecurityMiddleware
 
+#: How long the caseload page waits for plans being read before it shows them as pending.
+PAGE_WAIT_SECONDS = 0.5
 BLANK_PLAN = "# A treatment plan written with txplan serve. Dates are written YYYY-MM-DD.\n{}\n"
 
 
@@ -50,14 +52,16 @@ class ServeState:
     formats: list[str] = field(default_factory=list)
 
 
-def create_app(root: Path, engine: Engine, guard: Guard) -> Starlette:
-    """The app over caseload folder ``root``, wrapped in the security middleware."""
+def create_app(root: Path, engine: Engine, guard: Guard, *, read_ahead: bool = False) -> Starlette:
+    """The app over caseload folder ``root``, wrapped in the security middleware; with
+    ``read_ahead`` the caseload's plans start being read at once, before the page is opened."""
     root = root.resolve()
     state = ServeState(root, engine, guard, SchemaView(engine.schema), Caseload(root, engine), _environment(), guard.idle_seconds)
     state.formats = sorted(engine.host.output_formats)
     static = StaticFiles(directory=str(resources.files("txplan.serve").joinpath("static")))
     routes = [
         Route("/", caseload_page, methods=["GET"]),
+        Route("/rows", caseload_rows, methods=["GET"]),
         Route("/new", new_plan, methods=["POST"]),
         Route("/locked", locked, methods=["GET"]),
         Route("/unlock", unlock, methods=["POST"]),
@@ -74,6 +78,8 @@ def create_app(root: Path, engine: Engine, guard: Guard) -> Starlette:
     ]
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed})
     app.state.serve = state
+    if read_ahead:
+        state.caseload.rows(0)
     return SecurityMiddleware(app, guard)  # type: ignore[return-value]
 
 
@@ -152,8 +158,14 @@ def _refusing(handler: Any) -> Any:
 async def caseload_page(request: Request) -> Response:
     """The plans in the folder with their state, and the forms to create one."""
     state = _state(request)
-    rows = await run_in_threadpool(state.caseload.summaries)  # reading many plans must not hold up other requests
-    return _page(request, "caseload.html", rows=rows, folder=state.root.name, message=request.query_params.get("m", ""))
+    rows, complete = await run_in_threadpool(state.caseload.rows, PAGE_WAIT_SECONDS)
+    return _page(request, "caseload.html", rows=rows, complete=complete, folder=state.root.name, message="")
+
+
+async def caseload_rows(request: Request) -> Response:
+    """The caseload table's rows again, while plans are still being read."""
+    rows, complete = await run_in_threadpool(_state(request).caseload.rows, PAGE_WAIT_SECONDS)
+    return _page(request, "caseload_rows.html", rows=rows, complete=complete)
 
 
 @_refusing
@@ -165,13 +177,19 @@ async def new_plan(request: Request) -> Response:
         name = new_plan_name(str(form.get("name", "")))
         path = plan_path(state.root, name)
     except UnsafePlanName as exc:
-        return _page(request, "caseload.html", 400, rows=state.caseload.summaries(), folder=state.root.name, message=f"Not created: {exc}.")
+        return _caseload_notice(request, 400, f"Not created: {exc}.")
     if os.path.lexists(path):
-        return _page(request, "caseload.html", 409, rows=state.caseload.summaries(), folder=state.root.name, message=f"Not created: {name} already exists.")
+        return _caseload_notice(request, 409, f"Not created: {name} already exists.")
     source = form.get("source", "blank")
     text = _example_text() if source == "example" else BLANK_PLAN
     _create(path, text.encode("utf-8"))
     return RedirectResponse(f"/plan/{name}", status_code=303)
+
+
+def _caseload_notice(request: Request, status: int, message: str) -> Response:
+    state = _state(request)
+    rows, complete = state.caseload.rows(PAGE_WAIT_SECONDS)
+    return _page(request, "caseload.html", status, rows=rows, complete=complete, folder=state.root.name, message=message)
 
 
 @_refusing

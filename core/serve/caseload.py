@@ -29,6 +29,8 @@ class PlanSummary:
     errors: int = 0
     warnings: int = 0
     findings: int | None = None
+    #: Not read yet: the page shows the row as being read and asks again.
+    pending: bool = False
 
     @property
     def valid(self) -> bool:
@@ -63,6 +65,53 @@ class Caseload:
         self.engine = engine
         self._cache: dict[str, tuple[tuple[int, int, str], PlanSummary]] = {}
         self._lock = threading.Lock()
+        self._reader: threading.Thread | None = None
+
+    def rows(self, wait: float, today: dt.date | None = None) -> tuple[list[PlanSummary], bool]:
+        """The summaries known after waiting at most ``wait`` seconds for the plans being read
+        (in a background thread), and whether every plan is summarised. A plan not read yet
+        is a ``pending`` row: a large caseload's page comes at once and fills in as it is read."""
+        today = today or dt.date.today()
+        rows, complete = self._known(today)
+        if not complete:
+            with self._lock:
+                if self._reader is None or not self._reader.is_alive():
+                    self._reader = threading.Thread(target=self._read_all, args=(today,), name="txplan-caseload", daemon=True)
+                    self._reader.start()
+                reader = self._reader
+            reader.join(timeout=wait)
+            rows, complete = self._known(today)
+        return rows, complete
+
+    def _read_all(self, today: dt.date) -> None:
+        try:
+            self.summaries(today)
+        except OSError:
+            pass  # the folder went away while it was read: the page says so when it asks again
+
+    def _known(self, today: dt.date) -> tuple[list[PlanSummary], bool]:
+        rows, complete = [], True
+        try:
+            names = plan_names(self.root)
+        except OSError:
+            return [], True
+        for name in names:
+            key = self._key(name, today)
+            with self._lock:
+                cached = self._cache.get(name)
+            if key is not None and cached is not None and cached[0] == key:
+                rows.append(cached[1])
+            elif key is not None:
+                rows.append(PlanSummary(name, readable=True, pending=True))
+                complete = False
+        return rows, complete
+
+    def _key(self, name: str, today: dt.date) -> tuple[int, int, str] | None:
+        try:
+            info = (self.root / name).stat()
+        except OSError:
+            return None
+        return (info.st_mtime_ns, info.st_size, today.isoformat())
 
     def summaries(self, today: dt.date | None = None) -> list[PlanSummary]:
         """One summary per plan file, in name order; a file unchanged since the last call is
@@ -71,11 +120,9 @@ class Caseload:
         rows = []
         for name in plan_names(self.root):
             path = self.root / name
-            try:
-                info = path.stat()
-            except OSError:
+            key = self._key(name, today)
+            if key is None:
                 continue
-            key = (info.st_mtime_ns, info.st_size, today.isoformat())
             with self._lock:
                 cached = self._cache.get(name)
             if cached is None or cached[0] != key:

@@ -43,7 +43,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     names = {host, "localhost", LOOPBACK} if host in (LOOPBACK, "localhost") else {host}
     guard = Guard.start(names, args.port, args.idle_minutes * 60)
-    app = create_app(folder, engine, guard)
+    app = create_app(folder, engine, guard, read_ahead=True)
     url = f"http://{'127.0.0.1' if host == LOOPBACK else host}:{args.port}/?token={guard.token}"
     print(f"txplan serve: {folder.resolve()} at\n  {url}\n(Ctrl-C stops it)", flush=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)

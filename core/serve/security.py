@@ -51,7 +51,7 @@ SECURITY_HEADERS = [
 #: Path segments kept in the access log; any other segment (a plan's file name) is shown as '*'.
 _LOGGED_SEGMENTS = {
     "", "plan", "new", "static", "validate", "save", "edit", "check", "preview", "download", "duplicate",
-    "score", "library", "unlock", "locked", "favicon.ico", "htmx.min.js", "app.js", "app.css",
+    "score", "library", "rows", "unlock", "locked", "favicon.ico", "htmx.min.js", "app.js", "app.css",
     "docx", "markdown", "html", "pdf",
 }
 

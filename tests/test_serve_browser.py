@@ -45,10 +45,11 @@ def folder(caseload_folder: Path) -> Path:
 
 @pytest.fixture
 def server(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    import _socket
     import socket
 
-    monkeypatch.undo()  # the browser talks to the server over the loopback
-    monkeypatch.setattr(socket.socket, "connect", _loopback_only(socket.socket.connect))
+    # The browser talks to the server over the loopback; any other connection still fails.
+    monkeypatch.setattr(socket.socket, "connect", _loopback_only(_socket.socket.connect))
     from txplan.api import engine_for
     from txplan.serve.command import BackgroundServer
 

@@ -555,3 +555,54 @@ def test_missing_dependencies_names_the_distribution_to_install(monkeypatch: pyt
 
     monkeypatch.setattr(txplan.serve, "DEPENDENCIES", {"starlette": "starlette", "no_such_module_txplan": "no-such-dist", "nosuchpkg.sub": "nosuchpkg"})
     assert txplan.serve.missing_dependencies() == ["no-such-dist", "nosuchpkg"]
+
+
+def test_the_editor_form_never_submits_by_get(client: TestClient) -> None:
+    """A form submitted without script would put plan content into the address and history."""
+    page = client.get("/plan/amelie.yaml").text
+    form_tag = re.search(r'<form id="editor-form"[^>]*>', page).group(0)
+    assert 'method="post"' in form_tag and "submit" in form_tag
+
+
+def test_a_field_txplan_does_not_know_is_kept_on_saving(client: TestClient, folder: Path) -> None:
+    text = (folder / "amelie.yaml").read_text().replace("  pronouns: she/her\n", "  pronouns: she/her\n  nickname: Mel   # kept\n")
+    (folder / "amelie.yaml").write_text(text)
+    page = client.get("/plan/amelie.yaml").text
+    assert 'name="client.nickname" value="Mel"' in page
+    fields = replace(form_fields(page), "client.pronouns", "she/they")
+    live = post_form(client, "/plan/amelie.yaml/validate", fields).text
+    assert 'data-path="client.nickname"' in live and "unknown field" in live
+    post_form(client, "/plan/amelie.yaml/save", [*fields, ("_confirm_invalid", "yes")])
+    saved = (folder / "amelie.yaml").read_text()
+    assert "nickname: Mel   # kept" in saved and "pronouns: she/they" in saved
+
+
+def test_a_json_plan_is_saved_as_json_in_its_key_order(client: TestClient, folder: Path) -> None:
+    import json
+
+    data = txplan.load_plan(folder / "amelie.yaml").data
+    (folder / "plan.json").write_text(json.dumps(data, indent=1, ensure_ascii=False))
+    fields = replace(form_fields(client.get("/plan/plan.json").text), "client.pronouns", "they/them")
+    assert "Saved" in post_form(client, "/plan/plan.json/save", fields).text
+    saved = json.loads((folder / "plan.json").read_text())
+    assert list(saved) == list(data) and saved["client"]["pronouns"] == "they/them"
+    assert main(["validate", str(folder / "plan.json")]) == 0
+
+
+def test_a_save_that_cannot_be_written_changes_nothing_and_says_so(client: TestClient, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    import txplan.output
+
+    before = (folder / "amelie.yaml").read_bytes()
+    fields = replace(form_fields(client.get("/plan/amelie.yaml").text), "client.pronouns", "they/them")
+
+    def refuse(source: str, target: object) -> None:
+        raise OSError(errno.EACCES, "Permission denied")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(txplan.output.os, "replace", refuse)
+        response = post_form(client, "/plan/amelie.yaml/save", fields)
+    assert "Not saved" in response.text and "Durand" not in response.text
+    assert (folder / "amelie.yaml").read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir()) == ["amelie.yaml"]  # no temporary file left

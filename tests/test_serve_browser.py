@@ -166,6 +166,7 @@ def test_a_measured_objective_shows_its_status(page: Any) -> None:
     open_plan(page, "amelie.yaml")
     base = "goals[1].objectives[0].measure"
     page.select_option(f'[name="{base}.instrument"]', "phq-9")
+    page.wait_for_selector(f'[name="{base}.score"][list="scores-phq-9"]')  # the form offers the instrument's scores
     page.fill(f'[name="{base}.score"]', "total")
     page.fill(f'[name="{base}.at_most"]', "9")
     page.locator(f'[name="{base}.at_most"]').blur()

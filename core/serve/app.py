@@ -256,6 +256,7 @@ def _editor(request: Request, name: str, data: dict[str, Any], base: str, status
         result=result,
         formats=state.formats,
         profiles=sorted(state.engine.host.payer_profiles),
+        score_names={i.id: list(i.score_labels.items()) for i in state.engine.host.instruments.values() if i.score_labels},
         notice=notice,
     )
 

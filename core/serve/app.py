@@ -171,18 +171,38 @@ async def caseload_rows(request: Request) -> Response:
 @_refusing
 async def new_plan(request: Request) -> Response:
     """Create a plan file (blank or from the bundled example) and open it; never replaces a file."""
-    state = _state(request)
     form = await request.form()
+    text = _example_text() if form.get("source") == "example" else BLANK_PLAN
+    return _create_named(request, str(form.get("name", "")), lambda: text.encode("utf-8"), "created")
+
+
+@_refusing
+async def duplicate(request: Request) -> Response:
+    """Copy a plan under a new name and open the copy; never replaces a file."""
+    source = _path_or_error(request)
+    form = await request.form()
+
+    def content() -> bytes:
+        try:
+            return source.read_bytes()
+        except OSError:
+            raise _Refused(404, "Not copied: the plan cannot be read.") from None
+
+    return _create_named(request, str(form.get("name", "")), content, "copied")
+
+
+def _create_named(request: Request, title: str, content: Any, done: str) -> Response:
+    """Write a new plan file named from ``title`` and open it; the caseload page with the reason
+    when the name is unusable or taken."""
+    state = _state(request)
     try:
-        name = new_plan_name(str(form.get("name", "")))
+        name = new_plan_name(title)
         path = plan_path(state.root, name)
     except UnsafePlanName as exc:
-        return _caseload_notice(request, 400, f"Not created: {exc}.")
+        return _caseload_notice(request, 400, f"Not {done}: {exc}.")
     if os.path.lexists(path):
-        return _caseload_notice(request, 409, f"Not created: {name} already exists.")
-    source = form.get("source", "blank")
-    text = _example_text() if source == "example" else BLANK_PLAN
-    _create(path, text.encode("utf-8"))
+        return _caseload_notice(request, 409, f"Not {done}: {name} already exists.")
+    _create(path, content())
     return RedirectResponse(f"/plan/{name}", status_code=303)
 
 
@@ -190,27 +210,6 @@ def _caseload_notice(request: Request, status: int, message: str) -> Response:
     state = _state(request)
     rows, complete = state.caseload.rows(PAGE_WAIT_SECONDS)
     return _page(request, "caseload.html", status, rows=rows, complete=complete, folder=state.root.name, message=message)
-
-
-@_refusing
-async def duplicate(request: Request) -> Response:
-    """Copy a plan under a new name and open the copy."""
-    state = _state(request)
-    source = _path_or_error(request)
-    form = await request.form()
-    try:
-        name = new_plan_name(str(form.get("name", "")))
-        target = plan_path(state.root, name)
-    except UnsafePlanName as exc:
-        raise _Refused(400, f"Not copied: {exc}.") from None
-    if os.path.lexists(target):
-        raise _Refused(409, f"Not copied: {name} already exists.")
-    try:
-        raw = source.read_bytes()
-    except OSError:
-        raise _Refused(404, "Not copied: the plan cannot be read.") from None
-    _create(target, raw)
-    return RedirectResponse(f"/plan/{name}", status_code=303)
 
 
 def _create(path: Path, content: bytes) -> None:

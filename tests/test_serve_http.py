@@ -606,3 +606,17 @@ def test_a_save_that_cannot_be_written_changes_nothing_and_says_so(client: TestC
     assert "Not saved" in response.text and "Durand" not in response.text
     assert (folder / "amelie.yaml").read_bytes() == before
     assert sorted(p.name for p in folder.iterdir()) == ["amelie.yaml"]  # no temporary file left
+
+
+def test_an_internal_error_logs_no_plan_content(client: TestClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    import txplan.serve.editing
+
+    def broken(*args: object) -> None:
+        raise KeyError("Amélie Durand-Okafor")
+
+    monkeypatch.setattr(txplan.serve.editing, "evaluate", broken)
+    client = TestClient(client.app, base_url=BASE, raise_server_exceptions=False, cookies=client.cookies)
+    with caplog.at_level(logging.INFO):
+        response = post_form(client, "/plan/amelie.yaml/validate", [("client.name", "x")])
+    assert response.status_code == 500 and "Durand" not in response.text
+    assert "internal error: KeyError" in caplog.text and "Durand" not in caplog.text

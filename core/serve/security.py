@@ -201,6 +201,10 @@ class SecurityMiddleware:
         except BodyTooLarge:
             if not started:
                 await _plain(send, 413, f"Refused: a request body may be at most {self.max_body:,} bytes.")
+        except Exception as exc:  # noqa: BLE001 - reported here so that no traceback (which may quote plan text) reaches a log
+            log.error("internal error: %s", type(exc).__name__)
+            if not started:
+                await _plain(send, 500, "Internal error: nothing was saved by this request. Please report it.")
 
     async def _exchange_token(self, scope: dict[str, Any], send: Any, given: str) -> None:
         if not self.guard.token_matches(given):

@@ -41,7 +41,7 @@ serve: wheel
 # Not part of `make test`: timings belong in a benchmark, never in a unit test.
 bench: wheel
 	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps dist/*.whl
-	$(BIN)/python -m pip install --quiet dist/*.whl "docxtpl>=0.16"
+	$(BIN)/python -m pip install --quiet "$$(ls dist/*.whl)[charts]" "docxtpl>=0.16"
 	$(BIN)/python benchmarks/bench.py --write-readme
 	$(BIN)/python -m pip install --quiet "$$(ls dist/*.whl)[serve]"
 	$(BIN)/python benchmarks/serve_bench.py --write-readme

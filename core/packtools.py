@@ -55,7 +55,7 @@ labels:
 # Score charts after the progress tables (drawn when matplotlib is installed): off, or coloured.
 # charts:
 #   enabled: false
-#   colours: {series: ["#1f4e79", "#c0504d"], target: "#2e7d32"}
+#   colours: {{series: ["#1f4e79", "#c0504d"], target: "#2e7d32"}}
 
 # Your own intervention libraries (shape: schemas/library.schema.json in txplan).
 # libraries: [libraries/our-practice.yaml]

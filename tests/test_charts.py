@@ -210,3 +210,18 @@ def test_charts_option_without_matplotlib_writes_nothing(example_path: Path, tmp
     assert result.code == 2
     assert "--charts needs matplotlib" in result.err and "Traceback" not in result.err
     assert not (tmp_path / "out").exists()
+
+
+def test_chart_text_is_shown_literally(example_path: Path, tmp_path: Path) -> None:
+    """A pack's wording with '$' (matplotlib's mathematics) or a leading '_' (hidden from a
+    legend) is drawn as written, and the document still renders."""
+    pack = tmp_path / "money"
+    write(pack / "pack.yaml", "name: money\nversion: '1'\nextends: default\nlabels:\n  chart_title: 'in $ and $\\frac{'\n  target: _aim\n")
+    engine, doc = document(example_path, str(pack))
+    gad = doc.context["charts"]["gad-7"]
+    assert gad.title == "GAD-7: in $ and $\\frac{" and "_aim G3.3: Total \u2264 9." in gad.alt
+    from txplan.charts import DEFAULT_COLOURS
+
+    svg = chart_images.svg(gad, DEFAULT_COLOURS)
+    assert "GAD-7: in $ and $\\frac{" in svg and "_aim G3.3" in svg
+    assert engine.render_with(engine.output_format("docx"), doc).startswith(b"PK")

@@ -216,3 +216,17 @@ def test_cli_writes_html(run, example_path: Path, tmp_path: Path) -> None:  # ty
     out = tmp_path / "attachment-plan.html"
     assert out.stat().st_mode & 0o777 == 0o600
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_stylesheet_outside_the_pack_or_linked_is_refused(example_path: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.css"
+    outside.write_text("p { color: red }", encoding="utf-8")
+    pack = stylesheet_pack(tmp_path, "")
+    (pack / "style.css").unlink()
+    (pack / "style.css").symlink_to(outside)
+    with pytest.raises(PackError, match="style.css"):
+        render_html(example_path, str(pack))
+    (pack / "style.css").unlink()
+    write(pack / "pack.yaml", "name: styled\nversion: '1'\nextends: default\nhtml:\n  stylesheet: css/../../outside.css\n")
+    with pytest.raises(PackError, match="outside the pack"):
+        render_html(example_path, str(pack))

@@ -110,13 +110,13 @@ def _plot(axes: Any, spec: ChartSpec, colours: Mapping[str, Any], columns: int, 
         axes.axhspan(bottom, top, color=band_colours[index % len(band_colours)], zorder=0, linewidth=0)
         if bottom < high and top > low:
             middle = (max(bottom, low) + min(top, high)) / 2
-            axes.text(1.005, middle, band.label, transform=axes.get_yaxis_transform(), va="center", ha="left", fontsize=7, color="#555555")
+            axes.text(1.005, middle, _plain(band.label), transform=axes.get_yaxis_transform(), va="center", ha="left", fontsize=7, color="#555555")
     series_colours = list(colours["series"])  # a tuple once cached
     for index, line in enumerate(spec.series):
         xs = [x_of[date] for date, _ in line.points]
         ys = [value for _, value in line.points]
         colour = series_colours[index % len(series_colours)]
-        axes.plot(xs, ys, color=colour, marker="o", markersize=4, linewidth=1.8, zorder=3, label=line.label)
+        axes.plot(xs, ys, color=colour, marker="o", markersize=4, linewidth=1.8, zorder=3, label=_plain(line.label))
         for x, y in zip(xs, ys):
             axes.annotate(number(y), (x, y), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=7.5, color=colour, zorder=4)
     dashes = iter(_DASHES * len(spec.markers))
@@ -124,16 +124,23 @@ def _plot(axes: Any, spec: ChartSpec, colours: Mapping[str, Any], columns: int, 
         target = marker.kind == "target"
         colour = colours["target"] if target else colours["threshold"]
         style = "-" if target else next(dashes)
-        axes.axhline(marker.value, color=colour, linestyle=style, linewidth=1.1 if target else 0.9, zorder=1, label=marker.label)
+        axes.axhline(marker.value, color=colour, linestyle=style, linewidth=1.1 if target else 0.9, zorder=1, label=_plain(marker.label))
     axes.set_xlim(left, right)
     axes.set_ylim(low, high)
     axes.set_xticks([x_of[date] for date in dates] if len(dates) <= 8 else _spread(dates, x_of))
     axes.set_xticklabels(dates if len(dates) <= 8 else [d for d in dates if x_of[d] in _spread(dates, x_of)], fontsize=7.5)
     # A figure text, not an axes title: matplotlib places a title by measuring every tick label.
-    axes.figure.text(0.5 / WIDTH_INCHES, title_y, spec.title, fontsize=10, ha="left", va="center")
+    axes.figure.text(0.5 / WIDTH_INCHES, title_y, _plain(spec.title), fontsize=10, ha="left", va="center")
     axes.grid(axis="y", color="#dddddd", linewidth=0.6, zorder=0.5)
     offset = -TICKS_INCHES / AXES_INCHES
     axes.legend(loc="upper left", bbox_to_anchor=(-0.02, offset), ncol=columns, fontsize=7, frameon=False, borderaxespad=0)
+
+
+def _plain(text: str) -> str:
+    """``text`` as matplotlib must show it literally: a ``$`` would start mathematics (and a
+    formula it cannot parse would fail the document), a leading ``_`` would hide a legend entry."""
+    text = text.replace("$", r"\$")
+    return " " + text if text.startswith("_") else text
 
 
 def _y_range(spec: ChartSpec, values: list[float]) -> tuple[float, float]:

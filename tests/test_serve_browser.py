@@ -248,3 +248,30 @@ def test_pages_pass_an_accessibility_check(browser: Any, server: Any) -> None:
         result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations.map(v => v.id + ': ' + v.nodes.length + ' ' + v.help)")
         assert result == [], (url, result)
     context.close()
+
+
+def test_an_idle_page_locks_until_the_key_is_given(browser: Any, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import _socket
+    import socket
+
+    from txplan.api import engine_for
+    from txplan.serve.command import BackgroundServer
+
+    monkeypatch.setattr(socket.socket, "connect", _loopback_only(_socket.socket.connect))
+    running = BackgroundServer(folder, engine_for(None), idle_seconds=2)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(running.url)
+        page.goto(running.base + "/plan/amelie.yaml")
+        page.wait_for_url("**/locked", timeout=15_000)
+        assert "Locked" in page.inner_text("h1") and "Durand" not in page.content()
+        page.goto(running.base + "/plan/amelie.yaml")  # the server refuses too, not only the page
+        assert "Durand" not in page.content() and "Locked" in page.inner_text("h1")
+        page.fill("#unlock-token", running.guard.token)
+        page.click("text=Unlock")
+        page.wait_for_selector("table.caseload")
+        assert "Amélie" in page.inner_text("table.caseload")
+    finally:
+        context.close()
+        running.stop()

@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test bench wheel clean
+.PHONY: demo test bench serve wheel clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,12 +43,21 @@ test: wheel
 	# tests import the installed txplan, never core/ or plugins/ from the working tree.
 	$(BIN)/pytest
 
+# The clinician's workspace over the example plans (FOLDER=... for another caseload).
+FOLDER ?= examples
+serve: wheel
+	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps dist/*.whl
+	$(BIN)/python -m pip install --quiet "$$(ls dist/*.whl)[serve]"
+	$(BIN)/txplan serve $(FOLDER)
+
 # Not part of `make test`: timings belong in a benchmark, never in a unit test.
 bench: wheel
 	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps dist/*.whl
 	$(BIN)/python -m pip install --quiet "$$(ls dist/*.whl)[charts]" "docxtpl>=0.16"
 	$(BIN)/python benchmarks/bench.py --write-readme
 	$(BIN)/python benchmarks/bench_pdf.py
+	$(BIN)/python -m pip install --quiet "$$(ls dist/*.whl)[serve]"
+	$(BIN)/python benchmarks/serve_bench.py --write-readme
 
 clean:
 	rm -rf $(VENV) dist build out *.egg-info

@@ -221,12 +221,29 @@ def _parser() -> argparse.ArgumentParser:
     renew.add_argument("--pack", metavar="NAME|DIR", help="template pack (its requirements and check settings)")
     renew.set_defaults(command=lifecycle.cmd_renew)
 
+    serve = commands.add_parser("serve", parents=[common], help="open a local web app over a folder of plans", description="Open a local web app over a folder of plans (a caseload): write, check and print plans in the browser. Needs: pip install 'txplan[serve]'.")
+    serve.add_argument("folder", nargs="?", default=".", metavar="FOLDER", help="the folder that holds the plans (default: the current folder)")
+    serve.add_argument("--pack", metavar="NAME|DIR", help="template pack for checks, preview and downloads (default: default)")
+    serve.add_argument("--port", type=int, default=8765, metavar="N", help="port to listen on (default 8765)")
+    serve.add_argument("--host", default="127.0.0.1", metavar="ADDRESS", help="address to listen on (default 127.0.0.1, this computer only; anything else prints a warning)")
+    serve.add_argument("--idle-minutes", type=float, default=15, metavar="M", help="lock the page after M minutes without use (default 15; 0: never)")
+    serve.add_argument("--no-browser", action="store_true", help="print the address but do not open a browser")
+    serve.set_defaults(command=_cmd_serve)
+
     example = commands.add_parser("example", parents=[common], help="write the bundled example plan", description="Write the bundled example plan, to start a plan of your own from it.")
     example.add_argument("-o", "--output", metavar="FILE", help="file to write (default: standard output); never replaces an existing file")
     example.add_argument("--force", action="store_true", help="replace FILE if it exists")
     example.set_defaults(command=plans.cmd_example)
     fhir_command.add_parsers(commands, common)
     return parser
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    # Imported only when used: the web app's modules are not needed by any other command.
+    from .commands.common import engine_from_args
+    from .serve.command import cmd_serve
+
+    return cmd_serve(args, lambda: engine_from_args(args))
 
 
 def run() -> None:

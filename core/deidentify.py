@@ -1,5 +1,6 @@
 """De-identified rendering for supervision (``render --deidentify``), after HIPAA's Safe Harbor
-list (45 CFR 164.514(b)(2)(i)).
+list (45 CFR 164.514(b)(2)(i)); the repository's docs/sources/deidentification.md maps each
+identifier on that list to what is done here.
 
 It works on the render context, after the context is built (so progress, objective status and
 every derived value are computed from the real data) and before any template or format sees it:

@@ -118,3 +118,14 @@ def toy_instrument() -> Any:
         score=lambda data: ScoreResult({"total": sum(data["responses"])}),
         score_labels={"total": "Total"},
     )
+
+
+@pytest.fixture
+def caseload_folder(tmp_path: Path, example_path: Path) -> Path:
+    """A caseload folder for ``txplan serve`` holding the example plan as ``amelie.yaml``."""
+    import shutil
+
+    caseload = tmp_path / "caseload"
+    caseload.mkdir()
+    shutil.copy(example_path, caseload / "amelie.yaml")
+    return caseload

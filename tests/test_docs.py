@@ -290,3 +290,22 @@ def test_architecture_lists_every_exit_code() -> None:
     table = doc_sections((ROOT / "docs" / "architecture.md").read_text(encoding="utf-8"))["Contracts"]
     rows = re.findall(r"^\| ([\d, ]+) \|", table, flags=re.MULTILINE)
     assert {int(code) for row in rows for code in row.split(",")} == exit_codes()
+
+
+# -- docs/architecture.md ------------------------------------------------------------------------
+
+
+def test_architecture_module_map_matches_the_package() -> None:
+    """The module map names every module of the core, and only modules that exist, so a module
+    added, split or renamed shows up in the map a newcomer reads."""
+    import txplan
+
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    mapped = {name for cell in re.findall(r"^\| (`[^|]+`) \|", doc_sections(text)["Module map"], flags=re.MULTILINE) for name in re.findall(r"`([a-z_]+)", cell)}
+    package = Path(txplan.__file__).parent
+    # The core's modules and its sub-packages (commands/, fhir/, ...), not the other packages
+    # the wheel installs under txplan (plugins, packs, schemas, the example).
+    others = {"plugins", "schemas", "template_packs", "examples"}
+    modules = {path.stem for path in package.glob("*.py")} | {p.name for p in package.iterdir() if (p / "__init__.py").is_file() and p.name not in others}
+    assert sorted(mapped - modules) == [], "docs/architecture.md maps modules that do not exist"
+    assert sorted(modules - mapped) == [], "docs/architecture.md's module map leaves these modules out"

@@ -210,3 +210,12 @@ def test_the_cli_never_prints_plan_values(run: Any, tmp_path: Path, example_text
     assert "client.date_of_birth: is not a valid date (expected YYYY-MM-DD)" in result.err
     assert CANARY not in result.err + result.out and "2026-01-31" not in result.err
     assert [p.name for p in tmp_path.iterdir()] == ["plan.yaml"]
+
+
+def test_icd10cm_u_codes_are_well_formed(example_text: str, tmp_path: Path) -> None:
+    """ICD-10-CM has U codes (U07.1, U09.9): the schema's code pattern takes them like any letter;
+    whether a code exists is the code-set check's job, not the pattern's."""
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(example_text.replace("code: F43.23", "code: U09.9", 1), encoding="utf-8")
+    problems = txplan.validate_plan(plan)
+    assert not [p for p in problems if p.path.startswith("diagnoses")]

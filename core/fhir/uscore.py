@@ -108,7 +108,7 @@ def _specific(kind: str, resource: Mapping[str, Any]) -> list[str]:
     elif kind == "Condition":
         if not any(s == systems.CONDITION_CATEGORY and c in ("problem-list-item", "health-concern") for s, c in _codings(resource.get("category"))):
             out.append("category needs problem-list-item or health-concern")
-        if not any(s == systems.ICD10CM and re.fullmatch(r"[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?", str(c)) for s, c in _codings(resource.get("code"))):
+        if not any(s == systems.ICD10CM and re.fullmatch(r"[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?", str(c)) for s, c in _codings(resource.get("code"))):
             out.append("code needs an ICD-10-CM coding")
     elif kind == "Goal":
         if not (resource.get("description") or {}).get("text"):

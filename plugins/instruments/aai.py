@@ -44,7 +44,7 @@ AAI = Instrument(
     id="aai",
     name="Adult Attachment Interview (AAI)",
     citation="George, C., Kaplan, N., & Main, M. (1985/1996). Adult Attachment Interview protocol. Coding: Main, M., & "
-    "Goldwyn, R. (1998), or Crittenden's Dynamic-Maturational Model.",
+    "Goldwyn, R. (1998).",
     licence="The protocol and coding require training and reliability certification; txplan records a human-coded "
     "classification only and ships no interview material.",
     data_key="classification",

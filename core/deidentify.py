@@ -99,6 +99,15 @@ class Deidentify:
         return out, review
 
 
+    def plan_data(self, data: Mapping[str, Any], as_of: dt.date, where: Callable[[tuple[Any, ...], str], Problem]) -> tuple[dict[str, Any], list[Problem]]:
+        """A de-identified copy of the plan's own ``data`` (for an export built from the data, not
+        from the render context: ``txplan export --deidentify``), with the same replacements as
+        :meth:`apply`, and the warnings for review."""
+        scrubber = _Scrubber(self, data, as_of, {})
+        out = scrubber.plan(data, data)
+        return out, [where(path, message) for path, message in scrubber.review]
+
+
 def client_name_parts(data: Mapping[str, Any]) -> frozenset[str]:
     """The parts of the client's name and preferred name (three letters or more), lower case:
     what :func:`file_name_warnings` looks for in file names."""

@@ -18,17 +18,31 @@ TARGETS = ("fhir",)
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the plan as one FHIR R4 Bundle to ``-o FILE`` or standard output."""
-    from ..fhir.export import plan_bundle
+    from ..fhir.export import exported
+    from .render import DEIDENTIFIED_SAYS, deidentify_option
 
     if args.to not in TARGETS:
         raise UsageError(f"unknown export target '{args.to}' (available: {', '.join(TARGETS)})")
+    deidentify = deidentify_option(args)
     engine = engine_from_args(args)
     plan = engine.load(args.plan)
-    bundle = plan_bundle(engine, plan, as_of=as_of_date(args.as_of) if args.as_of else None)
+    bundle, review = exported(engine, plan, as_of=as_of_date(args.as_of) if args.as_of else None, deidentify=deidentify or False)
+    # What a person must check, by field and line (never the value), before the bundle leaves.
+    for problem in review:
+        print(problem, file=sys.stderr)
+    said = f" ({DEIDENTIFIED_SAYS})" if deidentify is not None else ""
+    if said:
+        from ..deidentify import client_name_parts, file_name_warnings
+
+        named = [Path(args.output)] if args.output not in (None, "-") else []
+        for warning in file_name_warnings(client_name_parts(plan.data), named):
+            print(warning, file=sys.stderr)
     content = (json.dumps(bundle, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     if args.output in (None, "-"):
         sys.stdout.buffer.write(content)
         sys.stdout.flush()
+        if said:
+            print(f"txplan: exported{said}", file=sys.stderr)
         return EXIT_OK
     target = Path(args.output)
     if target.exists() and Path(args.plan).exists() and target.resolve() == Path(args.plan).resolve():
@@ -36,7 +50,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from ..output import write_outputs
 
     write_outputs([(target, content)])
-    print(f"wrote {target}")
+    print(f"wrote {target}{said}")
     return EXIT_OK
 
 
@@ -87,6 +101,12 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     export.add_argument("-o", "--output", metavar="FILE", help="file to write (default, or '-': standard output)")
     export.add_argument("--pack", metavar="NAME|DIR", help="template pack for the attached documents")
     export.add_argument("--as-of", metavar="DATE", help="the date the attached documents state objectives' status at (default: today)")
+    export.add_argument(
+        "--deidentify",
+        action="store_true",
+        help="de-identify for supervision (HIPAA Safe Harbor: names, identifiers, contacts removed, dates reduced to the year; random ids); review before sharing",
+    )
+    export.add_argument("--shift-dates", action="store_true", help="with --deidentify: move every date by one secret random offset instead (intervals kept; not Safe Harbor)")
     export.set_defaults(command=cmd_export)
 
     imports = commands.add_parser(

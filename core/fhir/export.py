@@ -7,6 +7,16 @@ plan exported again gives the same ids: a receiving system replaces what it has 
 adding a copy. References point at the entries' ``urn:uuid:`` full URLs, so every reference
 resolves inside the bundle. Nothing here reads the clock: the same plan, pack and ``as_of`` date
 always give the same bytes.
+
+De-identified (``deidentify=``, :mod:`txplan.deidentify`), the bundle is built from a
+de-identified copy of the plan's data and the attached documents are the de-identified
+rendering: the client is "Client" with the year of birth at most, the clinician "Clinician", the
+practice has no address or contact, identifiers are gone, dates are years (or moved by the run's
+one secret offset) and free text is scrubbed as the documents are. Ids then come from a random
+salt drawn for each run, never from the client's identity (an id derived from a name and date
+of birth could be matched by trying names); the Patient and Practitioner declare no US Core
+profile (it requires the identifier and name removed), and the Bundle carries a
+:data:`~txplan.fhir.systems.TXPLAN_DEIDENTIFIED` tag.
 """
 
 from __future__ import annotations
@@ -14,15 +24,22 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import datetime as dt
 import json
+import secrets
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..contracts import FhirMapping, Instrument
 from ..errors import PlanError
 from ..measures import objective_status, short_name
 from . import systems
+from .uscore import DATE
+
+if TYPE_CHECKING:
+    from ..deidentify import Deidentify
+    from ..errors import Problem
 
 #: The namespace of txplan's resource ids (uuid5 of this name in the URL namespace).
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:txplan:fhir")
@@ -33,9 +50,11 @@ XHTML = "http://www.w3.org/1999/xhtml"
 class BundleBuilder:
     """Collects resources with stable ids and gives out the references to them."""
 
-    def __init__(self, identity: str) -> None:
-        """``identity`` names the plan; every id is derived from it and a resource key."""
+    def __init__(self, identity: str, deidentified: str | None = None) -> None:
+        """``identity`` names the plan; every id is derived from it and a resource key.
+        ``deidentified`` (``year-dates`` or ``shifted-dates``) marks a de-identified bundle."""
         self.identity = identity
+        self.deidentified = deidentified
         self.entries: list[dict[str, Any]] = []
 
     def uuid_for(self, key: str) -> str:
@@ -50,7 +69,10 @@ class BundleBuilder:
         """Add ``resource`` under ``key`` with its id and US Core profile; return a reference."""
         rid = self.uuid_for(key)
         kind = resource["resourceType"]
-        body = {"resourceType": kind, "id": rid, "meta": {"profile": [systems.PROFILES[kind]]}}
+        unprofiled = self.deidentified and kind in systems.UNPROFILED_WHEN_DEIDENTIFIED
+        body: dict[str, Any] = {"resourceType": kind, "id": rid}
+        if not unprofiled:
+            body["meta"] = {"profile": [systems.PROFILES[kind]]}
         body.update((name, value) for name, value in resource.items() if name != "resourceType")
         self.entries.append({"fullUrl": f"urn:uuid:{rid}", "resource": body})
         return {"reference": f"urn:uuid:{rid}"}
@@ -58,10 +80,13 @@ class BundleBuilder:
     def bundle(self) -> dict[str, Any]:
         """The Bundle of everything added, in the order added."""
         bid = self.uuid_for("bundle")
+        tags = [{"system": systems.FHIR_VERSION_SYSTEM, "code": systems.FHIR_VERSION}]
+        if self.deidentified:
+            tags.append({"system": systems.TXPLAN_DEIDENTIFIED, "code": self.deidentified, "display": DEIDENTIFIED_DISPLAY})
         return {
             "resourceType": "Bundle",
             "id": bid,
-            "meta": {"tag": [{"system": systems.FHIR_VERSION_SYSTEM, "code": systems.FHIR_VERSION}]},
+            "meta": {"tag": tags},
             "identifier": {"system": systems.URI_IDENTIFIER, "value": f"urn:uuid:{bid}"},
             "type": "collection",
             "entry": self.entries,
@@ -73,27 +98,54 @@ class BundleBuilder:
 ATTACHED = (("markdown", "text/markdown"), ("docx", None))
 
 
-def plan_bundle(engine: Any, plan: Any, *, as_of: Any = None) -> dict[str, Any]:
+#: What the de-identified tag says.
+DEIDENTIFIED_DISPLAY = "De-identified for supervision - review before sharing"
+
+
+def plan_bundle(engine: Any, plan: Any, *, as_of: Any = None, deidentify: bool | Deidentify = False) -> dict[str, Any]:
     """The Bundle for ``plan`` (a :class:`txplan.loader.Plan`) rendered with ``engine`` (a
     :class:`txplan.Engine`; its pack words the attached documents, which state objectives'
-    status as of ``as_of``, default today). :class:`PlanError` if the plan is not valid."""
+    status as of ``as_of``, default today). ``deidentify=True`` (or a
+    :class:`txplan.Deidentify`, e.g. ``Deidentify.shifted()``) exports it de-identified (see the
+    module's notes; :func:`exported` also gives the warnings for review). :class:`PlanError` if
+    the plan is not valid."""
+    return exported(engine, plan, as_of=as_of, deidentify=deidentify)[0]
+
+
+def exported(engine: Any, plan: Any, *, as_of: Any = None, deidentify: bool | Deidentify = False) -> tuple[dict[str, Any], list[Problem]]:
+    """:func:`plan_bundle`'s Bundle and, when de-identified, what a person must review (located
+    by field and line, never quoting a value)."""
+    from ..deidentify import Deidentify
     from .uscore import bundle_problems
 
+    options = Deidentify() if deidentify is True else deidentify or None
     problems = engine.validate(plan)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise PlanError(f"{plan.source}: not exported: the plan is not valid", problems=errors)
-    document = engine.render_document(plan, problems, as_of=as_of)
+    document = engine.render_document(plan, problems, as_of=as_of, deidentify=options)
     attached = []
     for name, media_type in ATTACHED:
         output_format = engine.output_format(name)
         attached.append((media_type or output_format.media_type, engine.render_with(output_format, document)))
     names = {f"{lib.namespace}.{entry.id}": entry.name for lib in engine.libraries.values() for entry in lib.entries}
-    bundle = build_bundle(plan.data, engine.host.instruments, names, attached, document.title)
+    review: list[Problem] = []
+    if options is None:
+        bundle = build_bundle(plan.data, engine.host.instruments, names, attached, document.title)
+    else:
+        when = as_of or engine.as_of or dt.date.today()
+        data, found = options.plan_data(plan.data, when, lambda path, message: plan.problem(path, message, "warning"))
+        said = set()
+        for problem in [*(document.context.deidentified or {}).get("for_review", []), *found]:
+            if str(problem) not in said:
+                said.add(str(problem))
+                review.append(problem)
+        mode = "year-dates" if options.shift_days is None else "shifted-dates"
+        bundle = build_bundle(data, engine.host.instruments, names, attached, document.title, judged_from=plan.data, deidentified=mode)
     broken = bundle_problems(bundle)
     if broken:  # txplan's own bug: never hand an EHR a bundle that breaks the promises
         raise RuntimeError("the FHIR bundle failed txplan's own checks: " + "; ".join(broken[:3]))
-    return bundle
+    return bundle, review
 
 
 def plan_identity(data: Mapping[str, Any]) -> str:
@@ -110,19 +162,37 @@ def build_bundle(
     entry_names: Mapping[str, str],
     documents: list[tuple[str, bytes]],
     title: str = "Treatment plan",
+    *,
+    judged_from: Mapping[str, Any] | None = None,
+    deidentified: str | None = None,
 ) -> dict[str, Any]:
     """The Bundle for a valid plan's ``data``. ``entry_names`` maps a library intervention
     (``cbt.cognitive-restructuring``) to its name; ``documents`` are the rendered plan as
-    ``(media type, bytes)`` pairs, attached to the DocumentReference."""
-    b = BundleBuilder(plan_identity(data))
-    patient = b.add("Patient/client", _patient(b, data["client"]))
-    practitioner = b.add("Practitioner/clinician", _practitioner(b, data["clinician"]))
-    organization = b.add("Organization/practice", _organization(data["practice"]))
+    ``(media type, bytes)`` pairs, attached to the DocumentReference.
+
+    De-identified (``deidentified`` is ``year-dates`` or ``shifted-dates``), ``data`` is the
+    de-identified copy (:meth:`txplan.Deidentify.plan_data`) and ``judged_from`` the plan's own
+    data, from which objectives' status is judged (the copy's dates may be years alone)."""
+    if deidentified:
+        # A salt drawn for this run: ids that nobody can recompute from the client's identity.
+        b = BundleBuilder(secrets.token_hex(32), deidentified)
+        patient = b.add("Patient/client", _deidentified_patient(data["client"]))
+        practitioner = b.add("Practitioner/clinician", _deidentified_practitioner(data["clinician"]))
+        organization = b.add("Organization/practice", {"resourceType": "Organization", "active": True, "name": DEIDENTIFIED_PRACTICE})
+    else:
+        b = BundleBuilder(plan_identity(data))
+        patient = b.add("Patient/client", _patient(b, data["client"]))
+        practitioner = b.add("Practitioner/clinician", _practitioner(b, data["clinician"]))
+        organization = b.add("Organization/practice", _organization(data["practice"]))
+    judged = judged_from if judged_from is not None else data
     diagnoses = _primary_first(data.get("diagnoses") or [])
     # A code written twice (two descriptions of one code) still gives two resources, two ids.
     conditions = [b.add(f"Condition/{d['code']}/{_nth(diagnoses, i)}", _condition(d, patient)) for i, d in enumerate(diagnoses)]
     responses = _administrations(b, data.get("assessments") or [], instruments, patient)
-    goals = [b.add(f"Goal/{goal['id']}", _goal(goal, data, instruments, patient, conditions)) for goal in data["goals"]]
+    goals = [
+        b.add(f"Goal/{goal['id']}", _goal(goal, data, instruments, patient, conditions, judged["goals"][n]["objectives"], judged))
+        for n, goal in enumerate(data["goals"])
+    ]
     document = b.ref("DocumentReference/plan")
     b.add("CarePlan/plan", _careplan(data, title, patient, practitioner, conditions, goals, entry_names, document, responses))
     b.add("DocumentReference/plan", _document(data, title, patient, practitioner, organization, documents))
@@ -161,6 +231,49 @@ def _patient(b: BundleBuilder, client: Mapping[str, Any]) -> dict[str, Any]:
         "gender": "unknown",
         "birthDate": client["date_of_birth"],
     }
+
+
+#: The de-identified practice's name.
+DEIDENTIFIED_PRACTICE = "Practice (de-identified)"
+
+
+def _deidentified_patient(client: Mapping[str, Any]) -> dict[str, Any]:
+    """The client without identifier, name, contact or address; the year of birth (or the
+    shifted date) only where it is a date at all: an age over 89 gives none."""
+    resource: dict[str, Any] = {"resourceType": "Patient", "name": [{"text": "Client"}], "gender": "unknown"}
+    born = fhir_date(client.get("date_of_birth"))
+    if born:
+        resource["birthDate"] = born
+    return resource
+
+
+def _deidentified_practitioner(clinician: Mapping[str, Any]) -> dict[str, Any]:
+    """The clinician as "Clinician" with credentials and licence state: no NPI, no licence number."""
+    qualification: dict[str, Any] = {"code": {"text": clinician["credentials"]}}
+    state = (clinician.get("license") or {}).get("state")
+    if state:  # a state is not among Safe Harbor's identifiers
+        qualification["issuer"] = {"display": state}
+    return {"resourceType": "Practitioner", "name": [{"text": "Clinician"}], "qualification": [qualification]}
+
+
+def fhir_date(value: Any) -> str | None:
+    """``value`` where it is a FHIR date (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``), else
+    ``None``: a de-identified date may be "90 or older" or "[year removed]"."""
+    return value if isinstance(value, str) and DATE.fullmatch(value) else None
+
+
+def _put_date(target: dict[str, Any], name: str, value: Any) -> None:
+    """Set ``target[name]`` to ``value`` where it is a date (see :func:`fhir_date`)."""
+    date = fhir_date(value)
+    if date:
+        target[name] = date
+
+
+def _period(plan: Mapping[str, Any]) -> dict[str, str]:
+    period: dict[str, str] = {}
+    _put_date(period, "start", plan["start_date"])
+    _put_date(period, "end", plan.get("end_date"))
+    return period
 
 
 def _practitioner(b: BundleBuilder, clinician: Mapping[str, Any]) -> dict[str, Any]:
@@ -242,18 +355,26 @@ def _goal_status(states: list[str]) -> tuple[str, str | None]:
     return "active", None
 
 
-def _goal(goal: Mapping[str, Any], data: Mapping[str, Any], instruments: Mapping[str, Instrument], patient: dict[str, str], conditions: list[dict[str, str]]) -> dict[str, Any]:
+def _goal(
+    goal: Mapping[str, Any],
+    data: Mapping[str, Any],
+    instruments: Mapping[str, Instrument],
+    patient: dict[str, str],
+    conditions: list[dict[str, str]],
+    judged_objectives: list[Mapping[str, Any]],
+    judged: Mapping[str, Any],
+) -> dict[str, Any]:
     scored = [
-        {**a, "score_result": instruments[a["instrument"]].score(a)} for a in data.get("assessments") or [] if a.get("instrument") in instruments
+        {**a, "score_result": instruments[a["instrument"]].score(a)} for a in judged.get("assessments") or [] if a.get("instrument") in instruments
     ]
-    states = [objective_state(o, scored, instruments) for o in goal["objectives"]]
+    states = [objective_state(o, scored, instruments) for o in judged_objectives]
     lifecycle, achievement = _goal_status(states)
     resource: dict[str, Any] = {"resourceType": "Goal", "lifecycleStatus": lifecycle}
     if achievement:
         resource["achievementStatus"] = {"coding": [{"system": systems.GOAL_ACHIEVEMENT, "code": achievement}]}
     resource["description"] = {"text": goal["statement"]}
     resource["subject"] = patient
-    resource["startDate"] = data["plan"]["start_date"]
+    _put_date(resource, "startDate", data["plan"]["start_date"])
     resource["target"] = [_target(o, instruments) for o in goal["objectives"]]
     resource["expressedBy"] = patient  # the statement is the client's own words
     if conditions:
@@ -283,7 +404,7 @@ def _target(objective: Mapping[str, Any], instruments: Mapping[str, Instrument])
     else:
         target["measure"] = {"text": f"Objective {objective['id']}: {objective['description']}"}
         target["detailString"] = objective["criterion"]
-    target["dueDate"] = objective["target_date"]
+    _put_date(target, "dueDate", objective["target_date"])
     return target
 
 
@@ -315,9 +436,7 @@ def _careplan(
     responses: list[dict[str, str]],
 ) -> dict[str, Any]:
     signed = bool(((data.get("signatures") or {}).get("clinician") or {}).get("date"))
-    period = {"start": data["plan"]["start_date"]}
-    if data["plan"].get("end_date"):
-        period["end"] = data["plan"]["end_date"]
+    period = _period(data["plan"])
     goal_refs = {goal["id"]: ref for goal, ref in zip(data["goals"], goals, strict=True)}
     activities = []
     for intervention in data["interventions"]:
@@ -343,7 +462,7 @@ def _careplan(
         "category": [{"coding": [{"system": systems.CAREPLAN_CATEGORY, "code": "assess-plan"}]}],
         "title": title,
         "subject": patient,
-        "period": period,
+        **({"period": period} if period else {}),
         "author": practitioner,
     }
     if conditions:
@@ -459,9 +578,7 @@ def _document(
                 }
             }
         )
-    period = {"start": data["plan"]["start_date"]}
-    if data["plan"].get("end_date"):
-        period["end"] = data["plan"]["end_date"]
+    period = _period(data["plan"])
     return {
         "resourceType": "DocumentReference",
         "status": "current",
@@ -472,5 +589,5 @@ def _document(
         "custodian": organization,
         "description": title,
         "content": content,
-        "context": {"period": period},
+        **({"context": {"period": period}} if period else {}),
     }

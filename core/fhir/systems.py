@@ -41,6 +41,12 @@ LOINC_QUESTIONNAIRE = "http://loinc.org/q/"
 PLAN_OF_CARE_NOTE = "18776-5"
 
 _US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition/"
+#: The Bundle tag of a de-identified export (``txplan export --deidentify``): codes
+#: ``year-dates`` (Safe Harbor, dates reduced to the year) and ``shifted-dates`` (not Safe Harbor).
+TXPLAN_DEIDENTIFIED = "urn:txplan:fhir:deidentified"
+#: The resources a de-identified export cannot profile as US Core (their required identifier
+#: and name are what Safe Harbor removes): they declare no profile.
+UNPROFILED_WHEN_DEIDENTIFIED = frozenset({"Patient", "Practitioner"})
 PROFILES = {
     "Patient": _US_CORE + "us-core-patient",
     "Practitioner": _US_CORE + "us-core-practitioner",

@@ -2,7 +2,11 @@
 
 The required (1..) elements of the US Core 6.1.0 profiles txplan declares, the codes of the
 required value sets (FHIR R4 4.0.1), that every reference resolves inside the bundle, that every
-id is unique and that every resource declares its profile. :func:`bundle_problems` returns one
+id is unique and that every resource declares its profile. In a de-identified bundle (tagged
+``urn:txplan:fhir:deidentified``) the Patient and Practitioner declare no profile, so their US
+Core requirements (identifier, name) are not checked; instead they, and the Organization, must
+carry no identifier, telecom or address, and the Patient's birth date at most a year unless the
+dates were shifted. :func:`bundle_problems` returns one
 sentence per problem; an export with any is a bug in txplan, never written.
 """
 
@@ -67,6 +71,8 @@ def bundle_problems(bundle: Mapping[str, Any]) -> list[str]:
     if bundle.get("resourceType") != "Bundle" or bundle.get("type") not in ("collection", "document"):
         out.append("Bundle: expected a Bundle of type collection")
     entries = bundle.get("entry") or []
+    tags = {(t.get("system"), t.get("code")) for t in (bundle.get("meta") or {}).get("tag") or []}
+    deidentified = next((code for system, code in tags if system == systems.TXPLAN_DEIDENTIFIED), None)
     urls = [e.get("fullUrl") for e in entries]
     if len(set(urls)) != len(urls):
         out.append("Bundle.entry.fullUrl: not unique")
@@ -76,6 +82,15 @@ def bundle_problems(bundle: Mapping[str, Any]) -> list[str]:
         where = f"Bundle.entry[{number}] {kind}"
         if entry.get("fullUrl") != f"urn:uuid:{resource.get('id')}":
             out.append(f"{where}: fullUrl is not urn:uuid:<id>")
+        if deidentified:
+            out.extend(f"{where}: {p}" for p in _deidentified(kind, resource, deidentified))
+        if deidentified and kind in systems.UNPROFILED_WHEN_DEIDENTIFIED:
+            if "meta" in resource:
+                out.append(f"{where}: a de-identified {kind} declares no profile")
+            for reference in references(resource):
+                if reference not in urls:
+                    out.append(f"{where}: reference {reference} does not resolve inside the bundle")
+            continue
         if (resource.get("meta") or {}).get("profile") != [systems.PROFILES.get(kind)]:
             out.append(f"{where}: meta.profile does not declare {systems.PROFILES.get(kind)}")
         for name in REQUIRED.get(kind, ()):
@@ -88,6 +103,18 @@ def bundle_problems(bundle: Mapping[str, Any]) -> list[str]:
             if reference not in urls:
                 out.append(f"{where}: reference {reference} does not resolve inside the bundle")
         out.extend(f"{where}: {p}" for p in _specific(kind, resource))
+    return out
+
+
+def _deidentified(kind: str, resource: Mapping[str, Any], mode: str) -> list[str]:
+    """What a de-identified bundle's people and practice must not carry."""
+    if kind not in ("Patient", "Practitioner", "Organization"):
+        return []
+    out = [f"a de-identified {kind} carries {name}" for name in ("identifier", "telecom", "address") if name in resource]
+    if kind == "Patient" and mode != "shifted-dates" and len(str(resource.get("birthDate", "0000"))) != 4:
+        out.append("a de-identified birthDate is a year at most")
+    if kind == "Practitioner" and any("identifier" in q for q in resource.get("qualification") or []):
+        out.append("a de-identified qualification carries an identifier")
     return out
 
 

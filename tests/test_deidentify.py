@@ -267,3 +267,185 @@ def test_no_canary_survives_anywhere_in_free_text(canary: Path, words: list[str]
     for written in words:
         if written in TEXT_CANARIES:
             assert TEXT_CANARIES[written] not in flat, written
+
+
+# -- txplan export --to fhir --deidentify --------------------------------------------------------
+
+FHIR_AS_OF = "2026-12-07"
+
+
+def fhir_canary_plan(example_text: str) -> str:
+    """The canary plan with canaries also in the text the bundle carries: a goal's statement, an
+    objective's description and an intervention's application."""
+    text = canary_plan(example_text)
+    for old, new in (
+        ("doesn't answer right away.", "doesn't answer right away, like Dr. Reyes on 2026-02-03 at (541) 555-0199."),
+        ("Rehearses real conversations", "At 1187 Larchmont Avenue (record MRN-884213), Zelda rehearses real conversations"),
+    ):
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
+
+
+def exported_json(run: Run, plan: Path, *extra: str) -> tuple[dict[str, Any], str, Any]:
+    """The bundle ``txplan export`` writes to standard output, its JSON text and the result."""
+    import json
+
+    result = run("export", plan, "--to", "fhir", "--as-of", FHIR_AS_OF, *extra)
+    assert result.code == 0, result.err
+    return json.loads(result.out), result.out, result
+
+
+def fhir_dates(bundle: dict[str, Any]) -> list[str]:
+    """Every date element of every resource, in bundle order."""
+    names = {"birthDate", "startDate", "dueDate", "authored", "effectiveDateTime", "start", "end"}
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in names and isinstance(item, str):
+                    found.append(item)
+                else:
+                    walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk([e["resource"] for e in bundle["entry"]])
+    return found
+
+
+@pytest.fixture
+def fhir_canary(tmp_path: Path, example_text: str) -> Path:
+    path = tmp_path / "supervision-case.yaml"
+    path.write_text(fhir_canary_plan(example_text), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("shift", [False, True])
+def test_no_canary_reaches_the_fhir_export(run: Run, work: Path, fhir_canary: Path, shift: bool) -> None:
+    """No canary in the bundle's JSON nor in any attached document (decoded from base64); the
+    people carry no identifier, contact or address; the bundle is tagged, loads in fhirclient's
+    strict R4 models and passes txplan's own checks; the command says to review it."""
+    import base64
+    import copy
+
+    from fhirclient.models import fhirelementfactory
+    from fhirclient.models.bundle import Bundle
+
+    from txplan.fhir import systems
+    from txplan.fhir.uscore import bundle_problems
+
+    bundle, text, result = exported_json(run, fhir_canary, "--deidentify", *(["--shift-dates"] if shift else []))
+    attachments = [base64.b64decode(c["attachment"]["data"]) for e in bundle["entry"] for c in e["resource"].get("content", [])]
+    assert len(attachments) == 2
+    readable = [text, *(readable_text(a) for a in attachments)]
+    for value in CANARIES:
+        assert all(value not in part for part in readable), value
+    assert all("De-identified for supervision" in readable_text(a) for a in attachments)
+    assert "de-identified for supervision — review before sharing" in result.err
+    resources = {e["resource"]["resourceType"]: e["resource"] for e in bundle["entry"]}
+    patient, practitioner, practice = resources["Patient"], resources["Practitioner"], resources["Organization"]
+    assert patient["name"] == [{"text": "Client"}] and "identifier" not in patient and "meta" not in patient
+    assert "birthDate" not in patient  # born 1931: an age over 89 keeps not even the year
+    assert practitioner["name"] == [{"text": "Clinician"}] and "identifier" not in practitioner and "meta" not in practitioner
+    assert not {"identifier", "telecom", "address"} & set(practice) and practice["meta"]["profile"] == [systems.PROFILES["Organization"]]
+    mode = "shifted-dates" if shift else "year-dates"
+    assert {"system": systems.TXPLAN_DEIDENTIFIED, "code": mode, "display": "De-identified for supervision - review before sharing"} in bundle["meta"]["tag"]
+    assert bundle_problems(bundle) == []
+    Bundle(copy.deepcopy(bundle), strict=True)
+    for entry in bundle["entry"]:
+        fhirelementfactory.FHIRElementFactory.instantiate(entry["resource"]["resourceType"], copy.deepcopy(entry["resource"]))
+
+
+def test_fhir_export_dates_become_years(run: Run, work: Path, example_path: Path) -> None:
+    """Every date in the de-identified bundle is a year (FHIR allows ``YYYY`` for date and
+    dateTime); a young client's year of birth is kept; no full date is left anywhere."""
+    bundle, text, _ = exported_json(run, example_path, "--deidentify")
+    dates = fhir_dates(bundle)
+    assert len(dates) > 10 and all(re.fullmatch(r"\d{4}", d) for d in dates), dates
+    assert "1991" in dates
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", text)
+    identified, _, _ = exported_json(run, example_path)
+    assert [d[:4] for d in fhir_dates(identified)] == dates
+
+
+def test_fhir_ids_are_random_for_each_run_and_never_the_identified_ones(run: Run, work: Path, example_path: Path) -> None:
+    """Ids come from a salt drawn for each run: two de-identified exports share no id, and none
+    is an id of the identified export (which is derived from the client's identity)."""
+
+    def ids(bundle: dict[str, Any]) -> set[str]:
+        return {bundle["id"], *(e["resource"]["id"] for e in bundle["entry"])}
+
+    first, _, _ = exported_json(run, example_path, "--deidentify")
+    second, _, _ = exported_json(run, example_path, "--deidentify")
+    identified, _, _ = exported_json(run, example_path)
+    assert len(ids(first)) == len(first["entry"]) + 1
+    assert not ids(first) & ids(second) and not ids(first) & ids(identified)
+    # The references still resolve inside each bundle.
+    from txplan.fhir.uscore import bundle_problems
+
+    assert bundle_problems(first) == bundle_problems(second) == []
+
+
+def test_fhir_shifted_dates_keep_every_interval(example_path: Path) -> None:
+    """With a shift, every date in the bundle is the plan's date plus the run's one offset; the
+    Python function takes the same :class:`Deidentify` as rendering does."""
+    from txplan.fhir.export import plan_bundle
+
+    engine = txplan.Engine()
+    plan = engine.load(example_path)
+    as_of = dt.date.fromisoformat(FHIR_AS_OF)
+    before = fhir_dates(plan_bundle(engine, plan, as_of=as_of))
+    after = fhir_dates(plan_bundle(engine, plan, as_of=as_of, deidentify=Deidentify(shift_days=40)))
+    assert len(before) == len(after) > 10
+    assert {(dt.date.fromisoformat(a) - dt.date.fromisoformat(b)).days for a, b in zip(after, before, strict=True)} == {40}
+    # The status judged from the real dates is the same as in the identified bundle.
+    years = plan_bundle(engine, plan, as_of=as_of, deidentify=True)
+    identified = plan_bundle(engine, plan, as_of=as_of)
+    status = [(e["resource"].get("lifecycleStatus"), e["resource"].get("achievementStatus")) for e in years["entry"]]
+    assert status == [(e["resource"].get("lifecycleStatus"), e["resource"].get("achievementStatus")) for e in identified["entry"]]
+
+
+def test_fhir_export_warnings_name_the_field_and_line_never_the_value(run: Run, work: Path, fhir_canary: Path, tmp_path: Path) -> None:
+    """What the scrubber cannot decide in the bundle's text (a goal's statement) is reported on
+    standard error by file, line and field, never by value."""
+    text = fhir_canary.read_text(encoding="utf-8").replace("I want to stop panicking", "Since Bellamy Quarry with Hortensia I want to stop panicking")
+    plan = tmp_path / "case.yaml"
+    plan.write_text(text, encoding="utf-8")
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "Bellamy" in row)
+    result = run("export", plan, "--to", "fhir", "--deidentify", "-o", work / "out.json")
+    assert result.code == 0, result.err
+    assert f"case.yaml:{line}: warning: goals[0].statement: de-identification:" in result.err
+    assert result.out == f"wrote {work / 'out.json'} (de-identified for supervision — review before sharing)\n"
+    written = (work / "out.json").read_text(encoding="utf-8")
+    for value in (*CANARIES, "Bellamy", "Hortensia"):
+        assert value not in result.err and value not in result.out
+    assert "Hortensia" not in result.err and "Traceback" not in result.err and "Zelda" not in written
+
+
+def test_fhir_shift_dates_needs_deidentify(run: Run, work: Path, example_path: Path) -> None:
+    result = run("export", example_path, "--to", "fhir", "--shift-dates", "-o", work / "out.json")
+    assert result.code == 2 and "--deidentify" in result.err and result.out == ""
+    assert list(work.iterdir()) == []
+
+
+def test_the_fhir_checks_refuse_an_identifier_in_a_deidentified_bundle(run: Run, work: Path, example_path: Path) -> None:
+    """txplan's own checks, which skip the US Core Patient requirements in a de-identified
+    bundle, do find an identifier, a contact or a full birth date left in it."""
+    import copy
+
+    from txplan.fhir.uscore import bundle_problems
+
+    bundle, _, _ = exported_json(run, example_path, "--deidentify")
+    broken = copy.deepcopy(bundle)
+    patient = next(e["resource"] for e in broken["entry"] if e["resource"]["resourceType"] == "Patient")
+    patient["identifier"] = [{"system": "urn:x", "value": "1"}]
+    patient["birthDate"] = "1991-04-17"
+    practice = next(e["resource"] for e in broken["entry"] if e["resource"]["resourceType"] == "Organization")
+    practice["telecom"] = [{"system": "phone", "value": "1"}]
+    problems = bundle_problems(broken)
+    assert any("Patient: a de-identified Patient carries identifier" in p for p in problems)
+    assert any("birthDate is a year at most" in p for p in problems)
+    assert any("Organization: a de-identified Organization carries telecom" in p for p in problems)

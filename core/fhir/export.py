@@ -22,9 +22,9 @@ profile (it requires the identifier and name removed), and the Bundle carries a
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import html
-import datetime as dt
 import json
 import secrets
 import uuid

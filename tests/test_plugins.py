@@ -361,6 +361,13 @@ def test_output_format_conformance_kit() -> None:
     flaky = OutputFormat("flaky", "txt", "text/plain", lambda doc: str(next(counter)).encode())
     with pytest.raises(AssertionError, match="different bytes for the same plan"):
         assert_output_format_conforms(flaky)
+    # A format's extra files (render --charts) are checked too: named beside the output, stable.
+    for extras, said in (([("../sample.png", b"x")], "named an extra file '../sample.png'"), (lambda: [("sample.n.txt", str(next(counter)).encode())], "different files")):
+        def companions(document: Any, state: object, stem: str, extras: Any = extras) -> tuple[bytes, Any]:
+            return b"main", extras() if callable(extras) else extras
+
+        with pytest.raises(AssertionError, match=said):
+            assert_output_format_conforms(OutputFormat("extras", "txt", "text/plain", lambda doc: b"main", companions=companions))
 
 
 def test_testing_render_helper_uses_extra_plugins() -> None:

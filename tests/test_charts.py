@@ -8,9 +8,8 @@ import datetime as dt
 import io
 import re
 import sys
-import textwrap
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from txplan.charts import CHART_REFERENCE, ChartSpec, charts_available, without_
 from txplan.contracts import Instrument, ScoreResult
 from txplan.plugins.formats import chart_images
 
-from .conftest import write
+from .conftest import Install, write
 from .test_progress import MOTHER, PARTNER, ecr_rs, plan_with
 
 AS_OF = dt.date(2026, 12, 1)
@@ -272,14 +271,10 @@ def test_charts_option_where_the_pack_turns_charts_off(example_path: Path, tmp_p
 
 
 @pytest.fixture
-def notes_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def notes_format(install_plugin: Install) -> None:
     """An installed plugin with a format ``notes`` whose extra file is named by the test
     (``TXPLAN_TEST_EXTRA``, ``{stem}`` replaced by the output's stem)."""
-    from txplan.plugin_host import LOAD_PLUGINS_ENV
-
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "txplan_notes.py").write_text(textwrap.dedent('''
+    install_plugin("notes", '''
         import os
         import txplan
         from txplan.contracts import OutputFormat
@@ -290,15 +285,7 @@ def notes_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[No
         @txplan.hookimpl
         def register_output_formats(register):
             register(OutputFormat("notes", "txt", "text/plain", lambda document: b"notes", companions=companions))
-    '''), encoding="utf-8")
-    info = site / "txplan_notes-0.0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: txplan-notes\nVersion: 0.0.1\n", encoding="utf-8")
-    (info / "entry_points.txt").write_text("[txplan]\nnotes = txplan_notes\n", encoding="utf-8")
-    monkeypatch.syspath_prepend(str(site))
-    monkeypatch.setenv(LOAD_PLUGINS_ENV, "notes")
-    yield
-    sys.modules.pop("txplan_notes", None)
+    ''')
 
 
 @pytest.mark.usefixtures("notes_format")

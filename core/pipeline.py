@@ -240,11 +240,12 @@ class Engine:
             raise PluginError(f"{said} companions returned {type(result).__name__}, not (bytes, [(name, bytes)])") from exc
         if not isinstance(main, bytes) or not all(isinstance(name, str) and isinstance(content, bytes) for name, content in extras):
             raise PluginError(f"{said} companions returned something other than bytes and (name, bytes) pairs")
-        taken = {f"{stem}.{output_format.extension}"}
+        # Compared without case: on a case-insensitive disk "plan.MD" is the output "plan.md".
+        taken = {f"{stem}.{output_format.extension}".casefold()}
         for name, _ in extras:
-            if not _companion_name_ok(name, stem) or name in taken:
+            if not _companion_name_ok(name, stem) or name.casefold() in taken:
                 raise PluginError(f"{said} named an extra file {name!r}: it must be a new plain file name starting with '{stem}.'")
-            taken.add(name)
+            taken.add(name.casefold())
         return main, extras
 
     def _run_format(self, output_format: OutputFormat, call: Callable[[], Any]) -> Any:

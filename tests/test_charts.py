@@ -289,7 +289,7 @@ def notes_format(install_plugin: Install) -> None:
 
 
 @pytest.mark.usefixtures("notes_format")
-@pytest.mark.parametrize("extra", ["../{stem}.escape", "/tmp/{stem}.x", "{stem}.txt", "{stem}.yaml", "other.png", "{stem}./../x", "{stem}.a\nb"])
+@pytest.mark.parametrize("extra", ["../{stem}.escape", "/tmp/{stem}.x", "{stem}.txt", "{stem}.TXT", "{stem}.yaml", "other.png", "{stem}./../x", "{stem}.a\nb"])
 def test_an_extra_file_cannot_leave_the_folder_or_replace_a_plan_or_output(
     example_path: Path, tmp_path: Path, run: Callable[..., Any], monkeypatch: pytest.MonkeyPatch, extra: str
 ) -> None:

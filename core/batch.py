@@ -21,7 +21,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,22 +51,25 @@ def run_plans(
     jobs: int = 1,
     load_entrypoints: bool = True,
     deidentify: Deidentify | None = None,
+    companion_stems: Mapping[Path, Mapping[str, str]] | None = None,
 ) -> Generator[tuple[Path, PlanResult], None, None]:
     """Yield ``(plan, result)`` for each ``(plan, formats)`` of ``work``, in the order given,
     each from :func:`txplan.jobs.run_plan`: in this process, or in ``jobs`` worker processes,
     each with its own engine for the same pack and plugins (third-party ones only when
     ``load_entrypoints``) and, with ``checker``, the same payer profile and date, and with
-    ``deidentify`` the same de-identification (one date offset for the whole run). A pack or
+    ``deidentify`` the same de-identification (one date offset for the whole run), and each
+    plan's ``companion_stems`` (``render --charts``: format name -> output stem). A pack or
     plugin error in any plan is raised and stops the rest."""
     from .jobs import run_plan
 
+    stems = companion_stems or {}
     if jobs <= 1 or len(work) <= 1:
         for plan_path, formats in work:
-            yield plan_path, run_plan(engine, plan_path, checker=checker, formats=formats, deidentify=deidentify)
+            yield plan_path, run_plan(engine, plan_path, checker=checker, formats=formats, deidentify=deidentify, companion_stems=stems.get(plan_path))
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    jobs_sent = [(str(plan), [fmt.name for fmt in formats]) for plan, formats in work]
+    jobs_sent = [(str(plan), [fmt.name for fmt in formats], dict(stems.get(plan) or {})) for plan, formats in work]
     payer = checker.profile.id if checker is not None else None
     check_as_of = checker.as_of if checker is not None else None
     initargs = (engine.pack_spec, not load_entrypoints, checker is not None, payer, engine.as_of, os.getpid(), check_as_of, deidentify)
@@ -116,14 +119,16 @@ def start_worker(
     settle()  # the engine lives as long as this worker
 
 
-def render_in_worker(job: tuple[str, list[str]]) -> PlanResult:
-    """Run one plan through :func:`txplan.jobs.run_plan`: ``(plan path, [format name])`` -> its
-    result, without the loaded plan (the main process needs only what to print and write)."""
+def render_in_worker(job: tuple[str, list[str], dict[str, str]]) -> PlanResult:
+    """Run one plan through :func:`txplan.jobs.run_plan`: ``(plan path, [format name], {format
+    name: companion stem})`` -> its result, without the loaded plan (the main process needs
+    only what to print and write)."""
     from .jobs import run_plan
 
     engine, checker, deidentify = _WORKER
-    plan, format_names = job
-    result = run_plan(engine, plan, checker=checker, formats=[engine.output_format(name) for name in format_names], deidentify=deidentify)
+    plan, format_names, stems = job
+    formats = [engine.output_format(name) for name in format_names]
+    result = run_plan(engine, plan, checker=checker, formats=formats, deidentify=deidentify, companion_stems=stems)
     result.plan = None
     return result
 

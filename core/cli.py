@@ -136,6 +136,7 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="render in N processes (0: one per CPU; default 1)")
     render.add_argument("--deidentify", action="store_true", help="de-identify for supervision (HIPAA Safe Harbor: names, identifiers, contacts removed, dates reduced to the year); review before sharing")
     render.add_argument("--shift-dates", action="store_true", help="with --deidentify: move every date by one secret random offset instead (intervals kept; not Safe Harbor)")
+    render.add_argument("--charts", action="store_true", help="also write each score chart as a PNG beside a Markdown output, linked from it (needs txplan[charts])")
     render.add_argument("--pdf-a", action="store_true", help="write PDF output as PDF/A-2b, for archiving (with -f pdf)")
     render.add_argument("--as-of", metavar="DATE", help="the date objectives' status is stated at, and --check judges at (default: today)")
     render.add_argument("--document", choices=("plan", "review", "discharge"), default="plan", help="which document: the plan (default), the review of its latest revision, or the discharge summary (--jobs applies to plans only)")

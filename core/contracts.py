@@ -183,6 +183,12 @@ class OutputFormat:
     #: The name of this format's archival variant (``pdf`` -> ``pdf-a``, PDF/A-2b), which
     #: ``txplan render --pdf-a`` writes instead of it.
     archival_variant: str = ""
+    #: For a format that can come with files beside it (Markdown with its charts as PNG files,
+    #: ``txplan render --charts``): ``companions(document, state, stem) -> (main bytes, [(file
+    #: name, bytes)])``, given the document, what :attr:`prepare` returned (``None`` without it)
+    #: and the output file's stem. The main bytes may link the extra files by name; each name is
+    #: a plain file name starting with ``stem.``, written in the output's folder together with it.
+    companions: Callable[[RenderedDocument, object, str], tuple[bytes, Sequence[tuple[str, bytes]]]] | None = None
 
     def render_prepared(self, document: RenderedDocument, state: object = None) -> bytes:
         """Call :attr:`render` as this format expects: with ``state`` (what :attr:`prepare`
@@ -203,6 +209,8 @@ class OutputFormat:
             out.append("render must be callable")
         if self.prepare is not None and not callable(self.prepare):
             out.append("prepare must be callable or None")
+        if self.companions is not None and not callable(self.companions):
+            out.append("companions must be callable or None")
         if bool(self.convert_from) != (self.convert_many is not None) or (self.convert_many is not None and not callable(self.convert_many)):
             out.append("convert_from and convert_many go together: a source format's name and a callable")
         return out

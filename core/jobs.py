@@ -33,7 +33,9 @@ class PlanResult:
     ``findings`` are the insurer-readiness check's (``None`` when it did not run: not asked for,
     or the plan is invalid); ``outputs`` are the rendered bytes by output format name, in the
     order asked for (empty when nothing was rendered: not asked for, the plan is invalid, or the
-    check found errors). ``plan`` is the loaded plan (``None`` when it could not be loaded, and
+    check found errors). ``companions`` are the files to write beside an output, by format
+    name, as (file name, bytes), for the formats :func:`run_plan` was given stems for.
+    ``plan`` is the loaded plan (``None`` when it could not be loaded, and
     in results sent back by worker processes).
     """
 
@@ -41,6 +43,7 @@ class PlanResult:
     problems: list[Problem]
     findings: list[Problem] | None = None
     outputs: dict[str, bytes] = field(default_factory=dict)
+    companions: dict[str, list[tuple[str, bytes]]] = field(default_factory=dict)
     plan: Plan | None = None
     #: With de-identification: the parts of the client's name, lower case, so that an output file
     #: named after the client can be warned about (kept in memory only, never printed).
@@ -75,12 +78,15 @@ def run_plan(
     formats: Sequence[OutputFormat] = (),
     as_of: dt.date | None = None,
     deidentify: Deidentify | None = None,
+    companion_stems: Mapping[str, str] | None = None,
 ) -> PlanResult:
     """Take one plan (a file path, a mapping, or a loaded :class:`Plan`) as far as it goes:
     load and validate it; if it is valid, run ``checker`` over it (when given); if that finds no
     error, render it into each of ``formats``, stating objectives' status as of ``as_of`` (default:
     the engine's date, else today), de-identified with ``deidentify`` when given (what a person
-    must review is added to the result's warnings). Each assessment is scored once, for the
+    must review is added to the result's warnings). A format named in ``companion_stems`` (format
+    name -> the output file's stem) that has ``companions`` is rendered with the files that go
+    beside it (``txplan render --charts``). Each assessment is scored once, for the
     check and the document alike. A plan's own faults end up in the result; a broken pack or plugin raises
     (:class:`~txplan.errors.PackError`, :class:`~txplan.errors.PluginError`): it stops every plan."""
     try:
@@ -102,7 +108,12 @@ def run_plan(
 
             result.problems = [*result.problems, *document.context.deidentified["for_review"]]
             result.name_parts = client_name_parts(plan.data)
-        result.outputs = {fmt.name: engine.render_with(fmt, document) for fmt in formats}
+        stems = companion_stems or {}
+        for fmt in formats:
+            if fmt.name in stems and fmt.companions is not None:
+                result.outputs[fmt.name], result.companions[fmt.name] = engine.render_with_companions(fmt, document, stems[fmt.name])
+            else:
+                result.outputs[fmt.name] = engine.render_with(fmt, document)
     return result
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -216,17 +216,48 @@ class Engine:
     def render_with(self, output_format: OutputFormat, document: RenderedDocument) -> bytes:
         """Run one output format over an already rendered document."""
         state = self.prepare(output_format)
+        result = self._run_format(output_format, lambda: output_format.render_prepared(document, state))
+        if not isinstance(result, bytes):
+            raise PluginError(f"output format '{output_format.name}' returned {type(result).__name__}, not bytes")
+        return result
+
+    def render_with_companions(self, output_format: OutputFormat, document: RenderedDocument, stem: str) -> tuple[bytes, list[tuple[str, bytes]]]:
+        """Run one output format's :attr:`~txplan.contracts.OutputFormat.companions` over an
+        already rendered document whose file is named ``stem`` plus the format's extension: its
+        bytes and the files to write beside it (name, bytes). A format without ``companions``
+        gives its bytes alone. A name that is not a plain file name starting with ``stem.``, or
+        that names the output itself or another extra file, is the plugin's error."""
+        if output_format.companions is None:
+            return self.render_with(output_format, document), []
+        state = self.prepare(output_format)
+        companions = output_format.companions
+        result = self._run_format(output_format, lambda: companions(document, state, stem))
+        said = f"output format '{output_format.name}'{self._owner(output_format)}"
         try:
-            result = output_format.render_prepared(document, state)
+            main, extras = result
+            extras = [(name, content) for name, content in extras]
+        except (TypeError, ValueError) as exc:
+            raise PluginError(f"{said} companions returned {type(result).__name__}, not (bytes, [(name, bytes)])") from exc
+        if not isinstance(main, bytes) or not all(isinstance(name, str) and isinstance(content, bytes) for name, content in extras):
+            raise PluginError(f"{said} companions returned something other than bytes and (name, bytes) pairs")
+        # Compared without case: on a case-insensitive disk "plan.MD" is the output "plan.md".
+        taken = {f"{stem}.{output_format.extension}".casefold()}
+        for name, _ in extras:
+            if not _companion_name_ok(name, stem) or name.casefold() in taken:
+                raise PluginError(f"{said} named an extra file {name!r}: it must be a new plain file name starting with '{stem}.'")
+            taken.add(name.casefold())
+        return main, extras
+
+    def _run_format(self, output_format: OutputFormat, call: Callable[[], Any]) -> Any:
+        """``call()``, a plugin's failure reported as a :class:`PluginError` naming the format."""
+        try:
+            return call()
         except TxplanError:  # said as it is: a converter missing or timed out is exit 4, a bad setting exit 2
             raise
         except (Exception, SystemExit) as exc:  # noqa: BLE001 - a plugin's failure (even sys.exit) is reported with its name
             raise PluginError(
                 f"output format '{output_format.name}'{self._owner(output_format)} failed: {type(exc).__name__} (run with --debug for details)"
             ) from exc
-        if not isinstance(result, bytes):
-            raise PluginError(f"output format '{output_format.name}' returned {type(result).__name__}, not bytes")
-        return result
 
     def _owner(self, output_format: OutputFormat) -> str:
         owner = self.host.plugin_of(output_format)
@@ -309,3 +340,18 @@ def _template_line(exc: BaseException, template: jinja2.Template) -> int | None:
         if frame.filename == template.filename or frame.filename.endswith(".j2"):
             line = frame.lineno
     return line
+
+
+def _companion_name_ok(name: str, stem: str) -> bool:
+    """Whether ``name`` is a plain file name (no folder, no control character) starting with
+    ``stem.``: an extra file lands beside its output, named after it. (That it is not a plan or
+    another output of the run is for the command that writes it to check.)"""
+    return (
+        name.startswith(f"{stem}.")
+        and len(name) > len(stem) + 1
+        and "/" not in name
+        and "\\" not in name
+        and ".." not in name[len(stem):]
+        and name.isprintable()
+        and len(name.encode("utf-8")) <= 255
+    )

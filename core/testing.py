@@ -139,8 +139,24 @@ def assert_output_format_conforms(output_format: OutputFormat) -> None:
                 problems.append("convert_many() must give non-empty bytes for each document")
         elif first != second:
             problems.append("render() gave different bytes for the same plan")
+        if output_format.companions is not None:
+            problems += _companion_problems(engine, output_format, document)
     if problems:
         raise AssertionError(f"output format '{output_format.name}':\n- " + "\n- ".join(problems))
+
+
+def _companion_problems(engine: Any, output_format: OutputFormat, document: Any) -> list[str]:
+    """What is wrong with a format's ``companions``: it must give non-empty bytes and well-named
+    extra files, the same for the same plan."""
+    from .errors import PluginError
+
+    try:
+        once, again = (engine.render_with_companions(output_format, document, "sample") for _ in range(2))
+    except PluginError as exc:
+        return [f"companions(): {exc}"]
+    if not once[0]:
+        return ["companions() must return non-empty bytes"]
+    return [] if once == again else ["companions() gave different files for the same plan"]
 
 
 def _report(instrument: Instrument, problems: list[str]) -> str:

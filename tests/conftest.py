@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
+import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -129,3 +131,30 @@ def caseload_folder(tmp_path: Path, example_path: Path) -> Path:
     caseload.mkdir()
     shutil.copy(example_path, caseload / "amelie.yaml")
     return caseload
+
+
+Install = Callable[[str, str], None]
+
+
+@pytest.fixture
+def install_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Install]:
+    """``install_plugin(name, source)``: a distribution ``txplan-<name>`` 0.0.1 on sys.path whose
+    module ``txplan_<name>`` (holding ``source``) is entry point ``<name>`` of group ``txplan``."""
+    site = tmp_path / "site"
+    site.mkdir()
+    modules: list[str] = []
+
+    def install(name: str, source: str) -> None:
+        module = f"txplan_{name}"
+        (site / f"{module}.py").write_text(textwrap.dedent(source), encoding="utf-8")
+        info = site / f"txplan_{name}-0.0.1.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: txplan-{name}\nVersion: 0.0.1\n", encoding="utf-8")
+        (info / "entry_points.txt").write_text(f"[txplan]\n{name} = {module}\n", encoding="utf-8")
+        modules.append(module)
+
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.delenv(LOAD_PLUGINS_ENV)
+    yield install
+    for module in modules:
+        sys.modules.pop(module, None)

@@ -20,7 +20,7 @@ from txplan.charts import CHART_REFERENCE, ChartSpec, charts_available, without_
 from txplan.contracts import Instrument, ScoreResult
 from txplan.plugins.formats import chart_images
 
-from .conftest import write
+from .conftest import Install, write
 from .test_progress import MOTHER, PARTNER, ecr_rs, plan_with
 
 AS_OF = dt.date(2026, 12, 1)
@@ -199,3 +199,123 @@ def test_chart_text_is_shown_literally(example_path: Path, tmp_path: Path) -> No
     svg = chart_images.svg(gad, DEFAULT_COLOURS)
     assert "GAD-7: in $ and $\\frac{" in svg and "_aim G3.3" in svg
     assert engine.render_with(engine.output_format("docx"), doc).startswith(b"PK")
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_markdown_with_chart_files(example_path: Path, tmp_path: Path, run: Callable[..., Any], jobs: str) -> None:
+    """`render -f md,docx --charts`: each chart as a PNG beside the .md, linked where the chart
+    goes (alt text kept), written together with the .md (0600, each file said), also from workers."""
+    second = tmp_path / "second.yaml"
+    second.write_bytes(example_path.read_bytes())
+    out = tmp_path / "out"
+    result = run("render", example_path, second, "-f", "md,docx", "--charts", "-o", out, "--as-of", "2026-12-01", "--jobs", jobs)
+    assert result.code == 0, result.err
+    for stem in ("second", example_path.stem):
+        assert sorted(p.name for p in out.iterdir() if p.name.startswith(stem + ".")) == sorted(
+            f"{stem}.{suffix}" for suffix in ("docx", "ecr-r.png", "gad-7.png", "md", "phq-9.png")
+        )
+    markdown = (out / f"{example_path.stem}.md").read_text(encoding="utf-8")
+    assert "chart:" not in markdown
+    links = re.findall(r"^!\[([^\n]*)\]\(([^)\n]+)\)$", markdown, re.MULTILINE)
+    assert [target for _, target in links] == [f"{example_path.stem}.{i}.png" for i in ("ecr-r", "phq-9", "gad-7")]
+    assert links[1][0].startswith("PHQ-9: scores over time. Total: 12 (2026-08-31), 9 (2026-10-12), 6 (2026-11-09).")
+    # Where the chart goes: after its progress table, before the next one.
+    assert markdown.index("### Progress over time: PHQ-9") < markdown.index(links[1][1]) < markdown.index("### Progress over time: GAD-7")
+    from txplan.charts import DEFAULT_COLOURS
+
+    _, doc = document(example_path)
+    for chart_id in ("ecr-r", "phq-9", "gad-7"):
+        picture = out / f"{example_path.stem}.{chart_id}.png"
+        assert picture.read_bytes() == chart_images.png(doc.context.charts[chart_id], DEFAULT_COLOURS)
+        assert picture.stat().st_mode & 0o777 == 0o600
+        assert f"wrote {picture}" in result.out.splitlines()
+    # Without --charts the same command writes the tables alone and no picture.
+    assert run("render", example_path, "-f", "md", "-o", f"{tmp_path / 'plain'}/", "--as-of", "2026-12-01").code == 0
+    assert [p.name for p in (tmp_path / "plain").iterdir()] == [f"{example_path.stem}.md"]
+    assert without_chart_references(doc.markdown) == (tmp_path / "plain" / f"{example_path.stem}.md").read_text(encoding="utf-8")
+
+
+def test_charts_option_with_one_output_file(example_path: Path, tmp_path: Path, run: Callable[..., Any]) -> None:
+    """`-o notes.md --charts` names the pictures after notes.md."""
+    result = run("render", example_path, "-f", "md", "--charts", "-o", tmp_path / "notes.md", "--as-of", "2026-12-01")
+    assert result.code == 0, result.err
+    assert "](notes.phq-9.png)" in (tmp_path / "notes.md").read_text(encoding="utf-8")
+    assert (tmp_path / "notes.phq-9.png").read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.usefixtures("without_matplotlib")
+def test_charts_option_without_matplotlib_writes_nothing(example_path: Path, tmp_path: Path, run: Callable[..., Any]) -> None:
+    second = tmp_path / "second.yaml"
+    second.write_bytes(example_path.read_bytes())
+    for jobs in ("1", "2"):
+        result = run("render", example_path, second, "-f", "md", "--charts", "-o", tmp_path / "out", "--jobs", jobs)
+        assert result.code == 2
+        assert "--charts needs matplotlib" in result.err and "pip install 'txplan[charts]'" in result.err and "Traceback" not in result.err
+        assert not (tmp_path / "out").exists()
+
+
+def test_charts_option_needs_a_format_with_chart_files(example_path: Path, tmp_path: Path, run: Callable[..., Any]) -> None:
+    result = run("render", example_path, "-f", "docx", "--charts", "-o", f"{tmp_path / 'out'}/")
+    assert result.code == 2 and "--charts writes chart files beside markdown output" in result.err
+    assert not (tmp_path / "out").exists()
+
+
+def test_charts_option_where_the_pack_turns_charts_off(example_path: Path, tmp_path: Path, run: Callable[..., Any]) -> None:
+    pack = tmp_path / "quiet"
+    write(pack / "pack.yaml", "name: quiet\nversion: '1'\nextends: default\ncharts:\n  enabled: false\n")
+    with_option = run("render", example_path, "-f", "md", "--charts", "--pack", pack, "-o", f"{tmp_path / 'with'}/", "--as-of", "2026-12-01")
+    without = run("render", example_path, "-f", "md", "--pack", pack, "-o", f"{tmp_path / 'without'}/", "--as-of", "2026-12-01")
+    assert with_option.code == without.code == 0, with_option.err
+    assert [p.name for p in (tmp_path / "with").iterdir()] == [f"{example_path.stem}.md"]
+    assert (tmp_path / "with" / f"{example_path.stem}.md").read_bytes() == (tmp_path / "without" / f"{example_path.stem}.md").read_bytes()
+
+
+@pytest.fixture
+def notes_format(install_plugin: Install) -> None:
+    """An installed plugin with a format ``notes`` whose extra file is named by the test
+    (``TXPLAN_TEST_EXTRA``, ``{stem}`` replaced by the output's stem)."""
+    install_plugin("notes", '''
+        import os
+        import txplan
+        from txplan.contracts import OutputFormat
+
+        def companions(document, state, stem):
+            return b"notes", [(os.environ["TXPLAN_TEST_EXTRA"].format(stem=stem), b"extra")]
+
+        @txplan.hookimpl
+        def register_output_formats(register):
+            register(OutputFormat("notes", "txt", "text/plain", lambda document: b"notes", companions=companions))
+    ''')
+
+
+@pytest.mark.usefixtures("notes_format")
+@pytest.mark.parametrize("extra", ["../{stem}.escape", "/tmp/{stem}.x", "{stem}.txt", "{stem}.TXT", "{stem}.yaml", "other.png", "{stem}./../x", "{stem}.a\nb"])
+def test_an_extra_file_cannot_leave_the_folder_or_replace_a_plan_or_output(
+    example_path: Path, tmp_path: Path, run: Callable[..., Any], monkeypatch: pytest.MonkeyPatch, extra: str
+) -> None:
+    """A format's extra file is a plain name beside its output, never the output itself or a
+    plan (the plan here sits in the output folder): the run stops (exit 3), nothing is written."""
+    out = tmp_path / "out"
+    out.mkdir()
+    plans = [out / "plan.yaml", out / "second.yaml"]
+    for plan in plans:
+        plan.write_bytes(example_path.read_bytes())
+    monkeypatch.setenv("TXPLAN_TEST_EXTRA", extra)
+    for jobs in ("1", "2"):
+        result = run("render", *plans, "-f", "notes", "--charts", "-o", out, "--jobs", jobs)
+        assert result.code == 3, result.err
+        said = "would replace a plan or another output" if extra == "{stem}.yaml" else "named an extra file"
+        assert said in result.err and "Traceback" not in result.err
+        assert sorted(p.name for p in out.iterdir()) == ["plan.yaml", "second.yaml"]
+        assert all(plan.read_bytes() == example_path.read_bytes() for plan in plans)
+        assert not (tmp_path / "plan.escape").exists()
+
+
+@pytest.mark.usefixtures("notes_format")
+def test_a_third_party_format_writes_its_extra_file(example_path: Path, tmp_path: Path, run: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TXPLAN_TEST_EXTRA", "{stem}.notes.extra")
+    result = run("render", example_path, "-f", "notes", "--charts", "-o", tmp_path)
+    assert result.code == 0, result.err
+    extra = tmp_path / f"{example_path.stem}.notes.extra"
+    assert extra.read_bytes() == b"extra" and extra.stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / f"{example_path.stem}.txt").read_bytes() == b"notes"

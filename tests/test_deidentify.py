@@ -222,9 +222,28 @@ def test_a_file_name_holding_the_clients_name_is_warned_about(run: Run, work: Pa
     assert "the file name holds part of the client's name; rename it before sharing" in result.err
 
 
+def test_score_charts_are_left_out(example_path: Path, tmp_path: Path, run: Run) -> None:
+    """A chart's points are the administrations' own dates (in the picture and its alt text):
+    a de-identified document has none, in any format, and `--charts` writes no picture."""
+    engine = txplan.Engine(None)
+    plan = engine.load(example_path)
+    assert engine.render_document(plan).context.charts  # the identified document has charts
+    for mode in (Deidentify(), Deidentify.shifted()):
+        document = engine.render_document(plan, deidentify=mode)
+        assert document.context.charts == {} and "chart:" not in document.markdown
+        html = engine.render_with(engine.output_format("html"), document).decode()
+        assert "2026-08-31" not in html and "<svg" not in html
+        with zipfile.ZipFile(io.BytesIO(engine.render_with(engine.output_format("docx"), document))) as package:
+            assert not [n for n in package.namelist() if n.startswith("word/media/")]
+    result = run("render", example_path, "--deidentify", "-f", "md", "--charts", "-o", f"{tmp_path}/")
+    assert result.code == 0, result.err
+    assert [p.name for p in tmp_path.iterdir()] == [f"{example_path.stem}.deidentified.md"]
+    assert "2026-08-31" not in (tmp_path / f"{example_path.stem}.deidentified.md").read_text(encoding="utf-8")
+
+
 def test_the_practice_logo_is_left_out(canary: Path) -> None:
     """A pack's logo identifies the practice: the de-identified Word document does not carry it
-    (its pictures are the score charts alone), the identified one does."""
+    (nor any other picture), the identified one does."""
     from importlib import resources
 
     logo = resources.files("txplan.template_packs").joinpath("harbour_group", "logo.png").read_bytes()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,8 @@ import txplan
 from txplan import hookspecs
 from txplan.contracts import OutputFormat, RenderedDocument
 from txplan.plugin_host import LOAD_PLUGINS_ENV, PluginHost
+
+from .conftest import Install
 
 
 class ShoutFormat:
@@ -361,6 +363,13 @@ def test_output_format_conformance_kit() -> None:
     flaky = OutputFormat("flaky", "txt", "text/plain", lambda doc: str(next(counter)).encode())
     with pytest.raises(AssertionError, match="different bytes for the same plan"):
         assert_output_format_conforms(flaky)
+    # A format's extra files (render --charts) are checked too: named beside the output, stable.
+    for extras, said in (([("../sample.png", b"x")], "named an extra file '../sample.png'"), (lambda: [("sample.n.txt", str(next(counter)).encode())], "different files")):
+        def companions(document: Any, state: object, stem: str, extras: Any = extras) -> tuple[bytes, Any]:
+            return b"main", extras() if callable(extras) else extras
+
+        with pytest.raises(AssertionError, match=said):
+            assert_output_format_conforms(OutputFormat("extras", "txt", "text/plain", lambda doc: b"main", companions=companions))
 
 
 def test_testing_render_helper_uses_extra_plugins() -> None:
@@ -371,33 +380,6 @@ def test_testing_render_helper_uses_extra_plugins() -> None:
 
 
 # -- plugins that try to end txplan, installed as real distributions -------------------------------
-
-Install = Callable[[str, str], None]
-
-
-@pytest.fixture
-def install_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Install]:
-    """``install_plugin(name, source)``: a distribution ``txplan-<name>`` 0.0.1 on sys.path whose
-    module ``txplan_<name>`` (holding ``source``) is entry point ``<name>`` of group ``txplan``."""
-    site = tmp_path / "site"
-    site.mkdir()
-    modules: list[str] = []
-
-    def install(name: str, source: str) -> None:
-        module = f"txplan_{name}"
-        (site / f"{module}.py").write_text(textwrap.dedent(source), encoding="utf-8")
-        info = site / f"txplan_{name}-0.0.1.dist-info"
-        info.mkdir()
-        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: txplan-{name}\nVersion: 0.0.1\n", encoding="utf-8")
-        (info / "entry_points.txt").write_text(f"[txplan]\n{name} = {module}\n", encoding="utf-8")
-        modules.append(module)
-
-    monkeypatch.syspath_prepend(str(site))
-    monkeypatch.delenv(LOAD_PLUGINS_ENV)
-    yield install
-    for module in modules:
-        sys.modules.pop(module, None)
-
 
 def test_a_plugin_that_exits_at_import_is_reported_and_render_goes_on(install_plugin: Install, run: Callable[..., Any], example_path: Path, tmp_path: Path) -> None:
     """sys.exit(0) at import no longer ends `render` silently with nothing written: the plugin is

@@ -111,7 +111,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     prepare_to_render(engine, formats)
     plans = [Path(p) for p in args.plans]
     targets = render_command.output_targets([p.with_name(f"{p.stem}-{args.document}{p.suffix}") for p in plans], formats, args.output)
+    with_files = render_command.companion_formats(engine, formats, getattr(args, "charts", False))
     inputs = {render_command.file_identity(p): p for p in plans}
+    taken = {*inputs, *(render_command.file_identity(path) for _, outs in targets for _, path in outs)}
     checker = checker_for(engine, args.payer) if args.check else None
     failed = refused = 0
     for plan_path, (_, outputs) in zip(plans, targets, strict=True):
@@ -135,7 +137,14 @@ def cmd_render(args: argparse.Namespace) -> int:
                 print(f"txplan: {plan_path}: not written: the insurer-readiness check found errors", file=sys.stderr)
                 refused += 1
                 continue
-        rendered = [(path, engine.render_with(fmt, document)) for fmt, path in outputs]
+        rendered: list[tuple[Path, bytes]] = []
+        extras: list[tuple[Path, bytes]] = []
+        for fmt, path in outputs:
+            main, beside = engine.render_with_companions(fmt, document, path.stem) if fmt in with_files else (engine.render_with(fmt, document), [])
+            rendered.append((path, main))
+            extras += [(path.with_name(name), content) for name, content in beside]
+        render_command.claim_extra_files(plan_path, [path for path, _ in extras], taken)
+        rendered += extras
         for folder in {path.parent for path, _ in rendered}:
             ensure_folder(folder)
         write_outputs(rendered)

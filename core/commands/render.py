@@ -41,6 +41,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     settle()  # the engine lives as long as this process: keep the collector off it
     checker = checker_for(engine, args.payer) if args.check else None
     targets = output_targets([Path(p) for p in args.plans], formats, args.output, deidentified=deidentify is not None)
+    with_files = companion_formats(engine, formats, getattr(args, "charts", False))
+    stems = {plan: {fmt.name: path.stem for fmt, path in outputs if fmt in with_files} for plan, outputs in targets}
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     console = Console()
     progress = Progress(len(targets), enabled=len(targets) > 1 and _is_terminal(sys.stderr), console=console)
@@ -48,7 +50,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     work = [(plan, list(dict.fromkeys(rendered_as(engine, fmt) for fmt, _ in outputs))) for plan, outputs in targets]
     writer = _Writer(targets, console, engine, deidentify is not None)
     not_converted: list[Path] = []
-    results = run_plans(engine, work, checker=checker, jobs=jobs, load_entrypoints=not args.no_plugins, deidentify=deidentify)
+    results = run_plans(engine, work, checker=checker, jobs=jobs, load_entrypoints=not args.no_plugins, deidentify=deidentify, companion_stems=stems)
     # Each plan's files are flushed to disk while the next plan renders (txplan.write_behind).
     with WriteBehind() as behind, contextlib.closing(results), contextlib.closing(converted(writer.outcomes(results), dict(targets), not_converted)) as outcomes:
         for plan_path, (result, rendered, messages) in outcomes:
@@ -80,6 +82,7 @@ class _Writer:
         self.outputs = dict(targets)
         self.failed = self.check_failed = 0
         self.folders_ready = False
+        self.taken: set[Any] | None = None  # plans and outputs: what an extra file may not replace
 
     def outcomes(self, results: Any) -> Any:
         """``(plan, (result, files to write or None, messages))`` for each ``(plan, result)``:
@@ -91,7 +94,15 @@ class _Writer:
             files = None
             if result.outputs:
                 files = [(path, result.outputs[rendered_as(self.engine, fmt).name]) for fmt, path in self.outputs[plan_path]]
+                # Extra files come after the outputs: conversion finds each output at its index.
+                files += [(path.with_name(name), content) for fmt, path in self.outputs[plan_path] for name, content in result.companions.get(fmt.name, [])]
+                self._refuse_taken(plan_path, files[len(self.outputs[plan_path]) :])
             yield plan_path, (result, files, [])
+
+    def _refuse_taken(self, plan_path: Path, extras: list[tuple[Path, bytes]]) -> None:
+        if self.taken is None:
+            self.taken = {file_identity(path) for plan, outs in self.targets for path in [plan, *(p for _, p in outs)]}
+        claim_extra_files(plan_path, [path for path, _ in extras], self.taken)
 
     def take(self, plan_path: Path, result: PlanResult, rendered: list[tuple[Path, bytes]] | None, messages: list[str]) -> None:
         """Report one plan: an invalid one shows its errors; a valid one its warnings and the
@@ -175,6 +186,23 @@ class Progress:
             self.console.err("")
 
 
+def companion_formats(engine: Engine, formats: list[OutputFormat], charts: bool) -> list[OutputFormat]:
+    """The formats of ``formats`` written with their charts as files beside them (``--charts``):
+    those with ``companions``. Without ``charts``, none. Refused (:class:`UsageError`, before
+    anything is written) where matplotlib is missing or no format asked for has such files."""
+    if not charts:
+        return []
+    from ..charts import charts_available
+
+    if not charts_available():
+        raise UsageError("--charts needs matplotlib, which is not installed: pip install 'txplan[charts]'")
+    chosen = [fmt for fmt in formats if fmt.companions is not None and fmt.convert_many is None]
+    if not chosen:
+        able = sorted(fmt.name for fmt in engine.host.output_formats.values() if fmt.companions is not None and fmt.convert_many is None)
+        raise UsageError(f"--charts writes chart files beside {', '.join(able) or 'no installed format'} output: add it to the formats (-f)")
+    return chosen
+
+
 def output_formats(engine: Engine, spec: str, pdf_a: bool = False) -> list[OutputFormat]:
     """The formats ``spec`` names (comma-separated names or aliases), each once; with ``pdf_a``
     each format that has an archival variant is replaced by it."""
@@ -227,6 +255,19 @@ def output_targets(
                 raise UsageError(f"plans {seen[key]} and {plan} would both be written to {path}; render them into different folders")
             seen[key] = plan
     return targets
+
+
+def claim_extra_files(plan_path: Path, paths: list[Path], taken: set[Any]) -> None:
+    """Add ``paths`` (a format's extra files, ``--charts``) to ``taken`` (the identities of the
+    run's plans, outputs and extra files so far); stop the run (:class:`PluginError`) before one
+    would replace any of them."""
+    from ..errors import PluginError
+
+    for path in paths:
+        key = file_identity(path)
+        if key in taken:
+            raise PluginError(f"{plan_path}: an output format's extra file {path} would replace a plan or another output; nothing more was written")
+        taken.add(key)
 
 
 def file_identity(path: Path) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import sys
 import textwrap
@@ -19,6 +20,16 @@ from txplan.cli import main
 from txplan.plugin_host import LOAD_PLUGINS_ENV, PluginHost
 
 REPO = Path(__file__).resolve().parent.parent
+
+#: The project's internal design notes, which users do not have: text that names one cites
+#: nothing. One pattern for every guard (installed files, documents, check sources, the repository).
+INTERNAL_NOTES = re.compile(r"DESIGN\.md|\breference/|\b(?:payers|instruments)\.md|/work/shared")
+
+
+@pytest.fixture
+def internal_notes() -> re.Pattern[str]:
+    """The pattern of names of internal notes a user does not have (see INTERNAL_NOTES)."""
+    return INTERNAL_NOTES
 
 
 @pytest.fixture(autouse=True)

@@ -52,27 +52,29 @@ def run_plans(
     load_entrypoints: bool = True,
     deidentify: Deidentify | None = None,
     companion_stems: Mapping[Path, Mapping[str, str]] | None = None,
+    kind: str = "plan",
 ) -> Generator[tuple[Path, PlanResult], None, None]:
     """Yield ``(plan, result)`` for each ``(plan, formats)`` of ``work``, in the order given,
     each from :func:`txplan.jobs.run_plan`: in this process, or in ``jobs`` worker processes,
     each with its own engine for the same pack and plugins (third-party ones only when
     ``load_entrypoints``) and, with ``checker``, the same payer profile and date, and with
     ``deidentify`` the same de-identification (one date offset for the whole run), and each
-    plan's ``companion_stems`` (``render --charts``: format name -> output stem). A pack or
+    plan's ``companion_stems`` (``render --charts``: format name -> output stem), rendering
+    document ``kind`` (the plan, a review, a discharge summary). A pack or
     plugin error in any plan is raised and stops the rest."""
     from .jobs import run_plan
 
     stems = companion_stems or {}
     if jobs <= 1 or len(work) <= 1:
         for plan_path, formats in work:
-            yield plan_path, run_plan(engine, plan_path, checker=checker, formats=formats, deidentify=deidentify, companion_stems=stems.get(plan_path))
+            yield plan_path, run_plan(engine, plan_path, checker=checker, formats=formats, deidentify=deidentify, companion_stems=stems.get(plan_path), kind=kind)
         return
     from concurrent.futures import ProcessPoolExecutor
 
     jobs_sent = [(str(plan), [fmt.name for fmt in formats], dict(stems.get(plan) or {})) for plan, formats in work]
     payer = checker.profile.id if checker is not None else None
     check_as_of = checker.as_of if checker is not None else None
-    initargs = (engine.pack_spec, not load_entrypoints, checker is not None, payer, engine.as_of, os.getpid(), check_as_of, deidentify)
+    initargs = (engine.pack_spec, not load_entrypoints, checker is not None, payer, engine.as_of, os.getpid(), check_as_of, deidentify, kind)
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(work)), initializer=start_worker, initargs=initargs)
     try:
         with signals_held():
@@ -99,6 +101,7 @@ def start_worker(
     parent_pid: int | None = None,
     check_as_of: Any = None,
     deidentify: Deidentify | None = None,
+    kind: str = "plan",
 ) -> None:
     """Make this worker die with ``parent_pid`` (the main process), then build its engine
     (plugins, pack, validator, templates) once, with the main process's ``--as-of`` date, and
@@ -112,7 +115,7 @@ def start_worker(
     from .readiness import checker_for
 
     engine = Engine(pack, host=PluginHost(load_entrypoints=not no_plugins), as_of=as_of).build()
-    _WORKER[:] = [engine, checker_for(engine, payer, check_as_of or as_of) if check else None, deidentify]
+    _WORKER[:] = [engine, checker_for(engine, payer, check_as_of or as_of) if check else None, deidentify, kind]
     from .heap import own_process, settle
 
     own_process()
@@ -125,10 +128,10 @@ def render_in_worker(job: tuple[str, list[str], dict[str, str]]) -> PlanResult:
     only what to print and write)."""
     from .jobs import run_plan
 
-    engine, checker, deidentify = _WORKER
+    engine, checker, deidentify, kind = _WORKER
     plan, format_names, stems = job
     formats = [engine.output_format(name) for name in format_names]
-    result = run_plan(engine, plan, checker=checker, formats=formats, deidentify=deidentify, companion_stems=stems)
+    result = run_plan(engine, plan, checker=checker, formats=formats, deidentify=deidentify, companion_stems=stems, kind=kind)
     result.plan = None
     return result
 

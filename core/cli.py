@@ -15,6 +15,7 @@ from typing import Any
 
 from .commands import catalogue, lifecycle, packs, plans
 from .commands import fhir as fhir_command
+from .commands import render as render_command
 from .console import silence
 from .errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, Interrupted, TxplanError
 
@@ -139,8 +140,8 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--charts", action="store_true", help="also write each score chart as a PNG beside a Markdown output, linked from it (needs txplan[charts])")
     render.add_argument("--pdf-a", action="store_true", help="write PDF output as PDF/A-2b, for archiving (with -f pdf)")
     render.add_argument("--as-of", metavar="DATE", help="the date objectives' status is stated at, and --check judges at (default: today)")
-    render.add_argument("--document", choices=("plan", "review", "discharge"), default="plan", help="which document: the plan (default), the review of its latest revision, or the discharge summary (--jobs applies to plans only)")
-    render.set_defaults(command=lifecycle.cmd_render)
+    render.add_argument("--document", choices=("plan", "review", "discharge"), default="plan", help="which document: the plan (default), the review of its latest revision, or the discharge summary")
+    render.set_defaults(command=render_command.cmd_render)
 
     validate = commands.add_parser("validate", parents=[common], help="check plans and list every problem", description="Check plans against the effective schema and list every problem.")
     validate.add_argument("plans", nargs="+", metavar="PLAN")

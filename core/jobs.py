@@ -79,6 +79,7 @@ def run_plan(
     as_of: dt.date | None = None,
     deidentify: Deidentify | None = None,
     companion_stems: Mapping[str, str] | None = None,
+    kind: str = "plan",
 ) -> PlanResult:
     """Take one plan (a file path, a mapping, or a loaded :class:`Plan`) as far as it goes:
     load and validate it; if it is valid, run ``checker`` over it (when given); if that finds no
@@ -86,7 +87,8 @@ def run_plan(
     the engine's date, else today), de-identified with ``deidentify`` when given (what a person
     must review is added to the result's warnings). A format named in ``companion_stems`` (format
     name -> the output file's stem) that has ``companions`` is rendered with the files that go
-    beside it (``txplan render --charts``). Each assessment is scored once, for the
+    beside it (``txplan render --charts``). ``kind`` is the document rendered: the ``plan``, or
+    another kind of the pack (``review``, ``discharge``; see :mod:`txplan.documents`). Each assessment is scored once, for the
     check and the document alike. A plan's own faults end up in the result; a broken pack or plugin raises
     (:class:`~txplan.errors.PackError`, :class:`~txplan.errors.PluginError`): it stops every plan."""
     try:
@@ -102,7 +104,16 @@ def run_plan(
         if result.check_failed:
             return result
     if formats:
-        document = engine.render_document(plan, result.problems, as_of=as_of, scores=scores, deidentify=deidentify)
+        if kind == "plan":
+            document = engine.render_document(plan, result.problems, as_of=as_of, scores=scores, deidentify=deidentify)
+        else:
+            from .documents import render_kind
+
+            try:
+                document = render_kind(engine, plan, kind, as_of=as_of)
+            except PlanError as exc:  # a valid plan that cannot give this document (no discharge)
+                result.problems = [*result.problems, *exc.problems]
+                return result
         if document.context.deidentified:
             from .deidentify import client_name_parts
 

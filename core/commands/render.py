@@ -36,11 +36,17 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     engine = engine_from_args(args).build()
     deidentify = deidentify_option(args)
+    kind = getattr(args, "document", "plan")
+    if kind != "plan":
+        if deidentify is not None:
+            raise UsageError("--deidentify renders the plan document only; the review and the discharge summary cannot be de-identified yet")
+        engine.pack.sections_for(kind)  # a pack without this document fails before any plan
     formats = output_formats(engine, args.format or engine.pack.setting("render", "format"), getattr(args, "pdf_a", False))
     prepare_to_render(engine, formats)
     settle()  # the engine lives as long as this process: keep the collector off it
     checker = checker_for(engine, args.payer) if args.check else None
-    targets = output_targets([Path(p) for p in args.plans], formats, args.output, deidentified=deidentify is not None)
+    suffix = ".deidentified" if deidentify is not None else "" if kind == "plan" else f"-{kind}"
+    targets = output_targets([Path(p) for p in args.plans], formats, args.output, suffix=suffix)
     with_files = companion_formats(engine, formats, getattr(args, "charts", False))
     stems = {plan: {fmt.name: path.stem for fmt, path in outputs if fmt in with_files} for plan, outputs in targets}
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
@@ -50,7 +56,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     work = [(plan, list(dict.fromkeys(rendered_as(engine, fmt) for fmt, _ in outputs))) for plan, outputs in targets]
     writer = _Writer(targets, console, engine, deidentify is not None)
     not_converted: list[Path] = []
-    results = run_plans(engine, work, checker=checker, jobs=jobs, load_entrypoints=not args.no_plugins, deidentify=deidentify, companion_stems=stems)
+    results = run_plans(engine, work, checker=checker, jobs=jobs, load_entrypoints=not args.no_plugins, deidentify=deidentify, companion_stems=stems, kind=kind)
     # Each plan's files are flushed to disk while the next plan renders (txplan.write_behind).
     with WriteBehind() as behind, contextlib.closing(results), contextlib.closing(converted(writer.outcomes(results), dict(targets), not_converted)) as outcomes:
         for plan_path, (result, rendered, messages) in outcomes:
@@ -224,11 +230,12 @@ def output_formats(engine: Engine, spec: str, pdf_a: bool = False) -> list[Outpu
 
 
 def output_targets(
-    plans: list[Path], formats: list[OutputFormat], output: str | None, *, deidentified: bool = False
+    plans: list[Path], formats: list[OutputFormat], output: str | None, *, suffix: str = ""
 ) -> list[tuple[Path, list[tuple[OutputFormat, Path]]]]:
     """Where each plan's outputs go: ``-o`` is a file for one plan in one format (unless it
-    names a folder), a folder otherwise; by default the current folder. A de-identified output
-    is named ``<plan>.deidentified.<extension>``, so it never replaces the plan's own document."""
+    names a folder), a folder otherwise; by default the current folder, as
+    ``<plan><suffix>.<extension>``: a de-identified output is ``<plan>.deidentified.<ext>``, a
+    review ``<plan>-review.<ext>``, so neither replaces the plan's own document."""
     single_file = (
         output is not None
         and len(plans) == 1
@@ -242,8 +249,7 @@ def output_targets(
         if single_file:
             targets.append((plan, [(formats[0], Path(output))]))  # type: ignore[arg-type]
         else:
-            stem = f"{plan.stem}.deidentified" if deidentified else plan.stem
-            targets.append((plan, [(fmt, folder / f"{stem}.{fmt.extension}") for fmt in formats]))
+            targets.append((plan, [(fmt, folder / f"{plan.stem}{suffix}.{fmt.extension}") for fmt in formats]))
     inputs = {file_identity(p): p for p in plans}
     seen: dict[Any, Path] = {}
     for plan, outs in targets:
